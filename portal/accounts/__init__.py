@@ -1,0 +1,6 @@
+"""portal.accounts"""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

@@ -1,0 +1,85 @@
+"""Shared pieces of the JSON API (``/api/v1``): auth, enum fields, paging, errors.
+
+Each package declares a ``flask_smorest.Blueprint`` in its ``api.py``; the composition root
+registers it with ``portal.extensions.api``. Errors are always ``{"error": {code, message, fields}}``
+(see ``portal.errors``); values that fail validation answer 422, malformed bodies 400, anything
+outside the caller's scope 404.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import request
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+
+from portal.enums import CodedEnum
+from portal.errors import ServiceError
+
+BEARER = [{"bearerAuth": []}]
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str = "需要登录或有效的访问令牌（Authorization: Bearer …）。"):
+        super().__init__(message)
+
+
+def login_required_api(fn):
+    """401 JSON unless the caller is signed in (cookie session) or sent a valid bearer token."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise Unauthorized()
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+class EnumField(fields.Field):
+    """Dumps a code as ``{"code": "...", "label": "..."}``; loads a code (or its Chinese label)."""
+
+    def __init__(self, enum_cls: type[CodedEnum], **kwargs):
+        self.enum_cls = enum_cls
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault(
+            "description", "、".join(f"{m.value}={m.raw_label}" for m in enum_cls)
+        )
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        member = value if isinstance(value, self.enum_cls) else self.enum_cls(value)
+        return {"code": member.value, "label": member.label}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return self.enum_cls.from_label(str(value)).value
+        except ValueError as exc:
+            allowed = "、".join(self.enum_cls.codes())
+            raise self.make_error("invalid", allowed=allowed) from exc
+
+    default_error_messages = {"invalid": "取值无效，可选：{allowed}。"}
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="页码须为正整数。"))
+    per_page = fields.Integer(
+        load_default=25, validate=validate.Range(min=1, max=200, error="每页条数须在 1 到 200 之间。")
+    )
+
+
+def page_envelope(items: list, total: int, page: int, per_page: int) -> dict:
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 when the body is not one."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError("请求体须为 JSON 对象。")
+    return data

@@ -1,0 +1,6 @@
+"""portal.audit"""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass
