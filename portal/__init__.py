@@ -67,17 +67,20 @@ def _normalise_db_url(url: str) -> str:
 def _configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _init_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every model registered before Alembic looks)
     from portal.extensions import api, babel, csrf, db, login_manager, migrate
+    from portal.i18n import check_catalogs
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    check_catalogs(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     api.init_app(app)
