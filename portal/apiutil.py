@@ -77,9 +77,48 @@ def page_envelope(items: list, total: int, page: int, per_page: int) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """The schema of a ``page_envelope`` answer holding ``item_schema`` items (``UserSchema`` → ``UserPage``)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )
+
+
 def json_body() -> dict:
     """The request's JSON object, or a 400 when the body is not one."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ServiceError("请求体须为 JSON 对象。")
     return data
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 in UTC with its offset (SQLite hands back naive UTC datetimes)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        from portal.timeutil import as_utc
+
+        return None if value is None else super()._serialize(as_utc(value), attr, obj, **kwargs)
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(metadata={"description": "stable English code: bad_request, unauthorized, invalid …"})
+    message = fields.String(metadata={"description": "中文说明"})
+    # ``fields`` is a Schema attribute in marshmallow: declared under another name, sent as "fields"
+    field_messages = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.String(),
+        metadata={"description": "field name → 中文消息"},
+    )
+
+
+class ErrorSchema(Schema):
+    """The body of every API error (what ``portal.errors`` sends); replaces flask-smorest's own in the spec."""
+
+    error = fields.Nested(ErrorDetailSchema)

@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,11 @@ def handle_http_exception(error: HTTPException):
         message = data.get("message")
     if status == 422 and fields:
         message = "提交的数据无效：" + "；".join(f"{k}：{v}" for k, v in fields.items())
+    if isinstance(error, CSRFError):
+        message = (
+            _("缺少有效的 CSRF 令牌：使用登录会话调用 API 时须带 X-CSRFToken 请求头，或改用 Authorization: Bearer 令牌。")
+            if wants_json() else _("页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+        )
     if status == 400 and wants_json() and message is None:
         message = _("请求格式不正确（需要 JSON 对象）。")
     return render_error(status, message, fields)

@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from portal.apiutil import ErrorSchema
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -28,4 +30,13 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = Api()
+
+
+class PortalApi(Api):
+    """flask-smorest, documenting the portal's error body ``{"error": {code, message, fields}}``
+    (``portal.errors`` renders every error; flask-smorest's own handler is replaced there)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = PortalApi()

@@ -79,12 +79,15 @@ def _check_csrf():
 
             return render_error(401, _("访问令牌无效或已吊销。"))
         return None
+    if not _config("WTF_CSRF_ENABLED"):  # tests switch CSRF off; protect() itself ignores the setting
+        return None
     csrf.protect()
     return None
 
 
 def _enforce_idle_timeout():
-    if g.get("token_auth") or not current_user.is_authenticated:
+    # load the user first: only then is a bearer-token caller known (it gets no session cookie)
+    if not current_user.is_authenticated or g.get("token_auth"):
         return None
     now = datetime.now(timezone.utc).timestamp()
     last_seen = session.get("last_seen")
@@ -98,8 +101,9 @@ def _enforce_idle_timeout():
 
             return render_error(401, _("会话已过期，请重新登录。"))
         return redirect(url_for("accounts.login", next=request.full_path))
+    # the session stays a browser-session cookie: Flask-Login's "strong" protection only marks a
+    # *permanent* session non-fresh instead of dropping it when the browser fingerprint changes
     session["last_seen"] = now
-    session.permanent = True
     return None
 
 
@@ -131,15 +135,9 @@ def _template_globals():
 def _unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from sqlalchemy import func, select
+    from portal.notify.services import unread_count
 
-    from portal.notify.models import Notification
-
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None)
-        )
-    ) or 0
+    return unread_count(current_user)
 
 
 @bp.route("/")

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -99,6 +100,14 @@ def _reset(seed: dict) -> None:
 @pytest.fixture()
 def app(_migrated, database_url, data_dir):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)})
+
+    @app.teardown_request
+    def _fresh_g(_exc):
+        # test requests share the test's app context, so `g` (and Flask-Login's cached user in it)
+        # would outlive the request; a real request gets a fresh `g`, so clear it after each one
+        for name in list(g):
+            g.pop(name)
+
     with app.app_context():
         yield app
         _reset(_migrated)
