@@ -34,21 +34,29 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.update(DEFAULTS)
-    app.config["ENV_NAME"] = os.environ.get("PORTAL_ENV", DEFAULTS["ENV_NAME"])
-    app.config["DATA_DIR"] = str(data_dir)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
     app.config.from_prefixed_env("PORTAL")
-    if "ENV" in app.config:  # PORTAL_ENV is read above as ENV_NAME
-        app.config["ENV_NAME"] = app.config.pop("ENV")
+    if "ENV" in app.config:  # from_prefixed_env reads PORTAL_ENV as ENV; the setting is ENV_NAME
+        app.config["ENV_NAME"] = str(app.config.pop("ENV"))
     app.config.update(overrides)
+    app.config["DATA_DIR"] = str(data_dir)  # resolved (PORTAL_DATA_DIR may be relative)
+    app.config["ENV_NAME"] = str(app.config["ENV_NAME"]).strip().lower()
+    if app.config["ENV_NAME"] not in ("development", "production"):
+        raise ConfigError(
+            f"PORTAL_ENV={app.config['ENV_NAME']!r} is not understood: use 'production' on a server "
+            "or 'development' (the default)."
+        )
     if "DATABASE_URL" in overrides:
         app.config["SQLALCHEMY_DATABASE_URI"] = overrides["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SECRET_KEY"] = load_secret_key(app.config, data_dir)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"])))
-    if app.config["ENV_NAME"] == "production":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    # Flask has its own defaults for these two: set them unless the installation chose a value
+    chosen = set(overrides) | {name[len("PORTAL_"):] for name in os.environ if name.startswith("PORTAL_")}
+    if "PERMANENT_SESSION_LIFETIME" not in chosen:
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
+    if app.config["ENV_NAME"] == "production" and "SESSION_COOKIE_SECURE" not in chosen:
+        app.config["SESSION_COOKIE_SECURE"] = True
 
     _configure_logging(app)
     _init_extensions(app)
@@ -109,6 +117,8 @@ def _register_packages(app: Flask) -> None:
     from portal import cli, errors, web
     from portal.accounts import init_app as init_accounts
     from portal.audit import init_app as init_audit
+    from portal.accounts import demo as accounts_demo  # noqa: F401  (registers its demo step)
+    from portal.registry import demo as registry_demo  # noqa: F401  (registers its demo step)
     from portal.registry import init_app as init_registry
 
     errors.register_error_handlers(app)
