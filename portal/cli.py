@@ -32,11 +32,13 @@ def fail(message: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """填充演示数据（可重复执行，不会重复创建）。"""
+    from portal.audit.services import acting_as
     from portal.demo import steps
     from portal.extensions import db
 
-    for _order, name, fn in steps():
-        click.echo(f"== {name}")
-        fn(click.echo)
-        db.session.commit()
+    with acting_as(f"演示数据（{cli_actor_name()}）"):
+        for _order, name, fn in steps():
+            click.echo(f"== {name}")
+            fn(click.echo)
+            db.session.commit()
     click.echo("演示数据已就绪。")

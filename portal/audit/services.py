@@ -11,6 +11,8 @@ an office sees only events by people of its own subtree (plus system and command
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -90,6 +92,17 @@ def _lock_head() -> AuditChainHead:
 
 
 _UNSET = object()
+_acting_as: ContextVar[str | None] = ContextVar("audit_acting_as", default=None)
+
+
+@contextmanager
+def acting_as(name: str):
+    """Name the actor of every event recorded without a user inside the block (CLI, demo load)."""
+    token = _acting_as.set(name)
+    try:
+        yield
+    finally:
+        _acting_as.reset(token)
 
 
 def record(
@@ -105,7 +118,7 @@ def record(
     """Append one event to the chain inside the current transaction (no commit)."""
     user = _current_actor() if actor is _UNSET else actor
     if actor_name is None:
-        actor_name = user.username if user is not None else SYSTEM_ACTOR
+        actor_name = user.username if user is not None else (_acting_as.get() or SYSTEM_ACTOR)
     ip = request.remote_addr if has_request_context() else None
     head = _lock_head()
     seq = head.last_seq + 1

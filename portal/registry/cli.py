@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from portal.audit.services import acting_as
 from portal.cli import cli_actor_name, fail, units_cli
 from portal.extensions import db
 from portal.registry import importer
@@ -25,7 +26,8 @@ def import_units(path: Path, update: bool, dry_run: bool) -> None:
     except importer.ImportFileError as exc:
         fail(f"导入失败：{exc.message}")
     click.echo(f"读取 {parsed.filename}：{len(parsed.rows) + len(parsed.errors)} 行数据（SHA-256 {parsed.sha256}）")
-    with click.progressbar(length=len(parsed.rows), label="校验并导入", show_pos=True) as bar:
+    with acting_as(cli_actor_name()), \
+            click.progressbar(length=len(parsed.rows), label="校验并导入", show_pos=True) as bar:
         result = importer.run_import(
             parsed.rows, update=update, actor_name=cli_actor_name(), source=parsed, errors=parsed.errors,
             dry_run=dry_run, progress=bar.update,

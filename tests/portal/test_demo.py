@@ -42,3 +42,11 @@ def test_demo_users_one_per_role_and_an_inspector_per_district(runner):
     # the printed passwords work
     assert "Guanli#2026ok" in result.output
     assert authenticate("admin", "Guanli#2026ok").username == "admin"
+
+
+def test_demo_events_name_the_command_line_actor(runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(select(AuditEvent.actor_name)).all())
+    assert "系统" not in names
+    assert any(name.startswith("演示数据") for name in names)
