@@ -142,6 +142,25 @@ class Unit(db.Model):
     def is_active(self) -> bool:
         return self.status == UnitStatus.ACTIVE.value
 
+    # derived figures (never stored): totals over every quota category, 超编 / 超职数 flags
+    @property
+    def approved_total(self) -> int:
+        return sum(q.approved for q in self.quotas)
+
+    @property
+    def actual_total(self) -> int:
+        return sum(q.actual for q in self.quotas)
+
+    @property
+    def is_over_quota(self) -> bool:
+        """超编: some category's actual headcount exceeds its approved quota."""
+        return any(q.is_over for q in self.quotas)
+
+    @property
+    def is_over_posts(self) -> bool:
+        """超职数: the unit's own leadership posts (not its departments') exceed the approved number."""
+        return any(p.is_over for p in self.posts)
+
     def is_field_classified(self, field: str) -> bool:
         return self.is_classified or field in (self.classified_fields or [])
 

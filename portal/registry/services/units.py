@@ -158,6 +158,10 @@ def validate_unit_data(actor, data: dict, unit: Unit | None = None) -> dict:
     fields = data.get("classified_fields") or []
     if isinstance(fields, str):
         fields = [f.strip() for f in fields.replace("，", ",").split(",") if f.strip()]
+    if not isinstance(fields, (list, tuple)):
+        errors.add("classified_fields", "涉密字段应为字段名列表。")
+        fields = []
+    fields = [str(f) for f in fields]
     unknown = [f for f in fields if f not in CLASSIFIABLE_FIELDS]
     if unknown:
         errors.add("classified_fields", f"未知的涉密字段：{'、'.join(unknown)}。")
@@ -189,9 +193,13 @@ def validate_unit_data(actor, data: dict, unit: Unit | None = None) -> dict:
     clean["posts"] = _pairs(data.get("posts"), PostRank, "posts", "领导职数", errors)
 
     names = []
-    for index, item in enumerate(data.get("other_names") or []):
+    raw_names = data.get("other_names") or []
+    if not isinstance(raw_names, (list, tuple)):
+        errors.add("other_names", "其他名称应为列表（每项含 kind 和 name）。")
+        raw_names = []
+    for index, item in enumerate(raw_names):
         kind = item.get("kind") if isinstance(item, dict) else None
-        name = (item.get("name") if isinstance(item, dict) else "") or ""
+        name = str((item.get("name") if isinstance(item, dict) else "") or "")
         try:
             kind = UnitNameKind.from_label(str(kind)).value
         except ValueError:
@@ -301,7 +309,10 @@ def _event_date(change: dict) -> date:
 def _document_for(unit: Unit, document_id) -> EstablishmentDocument | None:
     if document_id in (None, ""):
         return None
-    document = db.session.get(EstablishmentDocument, int(document_id))
+    try:
+        document = db.session.get(EstablishmentDocument, int(document_id))
+    except (TypeError, ValueError):
+        document = None
     if document is None or document.unit_id != unit.id:
         raise InvalidInput({"document_id": "所选文件不属于该单位。"})
     return document
