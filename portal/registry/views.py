@@ -146,7 +146,6 @@ def unit_history(unit_id: int):
         audit_page = queries.paginate(query, request.args.get("page"), None, default_per_page=_per_page())
     return render_template(
         "registry/unit_history.html", unit=unit, events=events, audit_page=audit_page,
-        body_of=audit.event_body, action_label=audit.action_label, display_value=audit.display_value,
     )
 
 
