@@ -59,9 +59,18 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
 
     _configure_logging(app)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_packages(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    hops = int(app.config["PROXY_COUNT"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _normalise_db_url(url: str) -> str:

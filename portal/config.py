@@ -50,6 +50,9 @@ DEFAULTS: dict = {
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20000,
     "PER_PAGE": 25,
+    # how many reverse proxies (nginx) sit in front: their X-Forwarded-For/-Proto/-Host are trusted
+    # for that many hops, so the audit trail records the client's address, not the proxy's; 0 = none
+    "PROXY_COUNT": 0,
     # flask-smorest / OpenAPI
     "API_TITLE": "机构编制监督检查与信息公开平台 API",
     "API_VERSION": "v1",

@@ -197,3 +197,20 @@ def test_datetimes_render_in_beijing_time(env, make_app):
             "{{ a|datetimeformat('yyyy-MM-dd HH:mm') }} {{ n|datetimeformat('yyyy-MM-dd HH:mm') }}", a=aware, n=naive
         )
     assert rendered == "2027-01-01 00:05 2027-01-01 00:05"
+
+
+def test_proxy_count_trusts_forwarded_client_address(app, database_url, data_dir):
+    """Behind nginx (PROXY_COUNT=1) the audit trail records the client, not the proxy; without it, the peer."""
+    from flask import request
+
+    from portal import create_app
+
+    def seen_address(config):
+        proxied = create_app({**app.config, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), **config})
+        proxied.add_url_rule("/_ip", "ip", lambda: request.remote_addr or "")
+        return proxied.test_client().get(
+            "/_ip", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        ).get_data(as_text=True)
+
+    assert seen_address({"PROXY_COUNT": 1}) == "203.0.113.9"
+    assert seen_address({"PROXY_COUNT": 0}) == "127.0.0.1"
