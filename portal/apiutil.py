@@ -91,6 +91,31 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
+DEFAULT_ERROR_DESCRIPTIONS = {
+    400: "请求格式不正确（请求体不是 JSON 对象，或以登录会话调用时缺少 CSRF 令牌）",
+    401: "未登录，或令牌无效、已吊销",
+    403: "没有所需的权限",
+    404: "记录不存在或不在调用者的辖区内",
+    422: "取值无效：error.fields 逐项给出中文说明",
+}
+
+
+def error_responses(blueprint, descriptions: dict[int, str] | None = None):
+    """A decorator factory documenting the portal's error body for the given statuses:
+    ``errors = error_responses(blp, {403: "…"})`` then ``@errors(400, 403)`` on a view."""
+    texts = {**DEFAULT_ERROR_DESCRIPTIONS, **(descriptions or {})}
+
+    def for_codes(*codes):
+        def decorate(fn):
+            for code in reversed(codes):
+                fn = blueprint.alt_response(code, schema=ErrorSchema, description=texts[code])(fn)
+            return fn
+
+        return decorate
+
+    return for_codes
+
+
 def json_body() -> dict:
     """The request's JSON object, or a 400 when the body is not one."""
     data = request.get_json(silent=True)

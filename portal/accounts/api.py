@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from portal.accounts import permissions, services
 from portal.accounts.models import Role
 from portal.apiutil import (
-    BEARER, EnumField, ErrorSchema, PageArgs, UtcDateTime, login_required_api, page_envelope, page_schema,
+    BEARER, EnumField, PageArgs, UtcDateTime, error_responses, login_required_api, page_envelope, page_schema,
 )
 from portal.extensions import db
 from portal.notify import services as notify
@@ -20,21 +20,11 @@ blp = Blueprint(
 )
 
 
-def _errors(*codes):
-    """Document the portal's error body ``{"error": {code, message, fields}}`` for these statuses."""
-    descriptions = {
-        400: "缺少 CSRF 令牌（以登录会话调用时）或请求格式不正确",
-        401: "未登录，或令牌无效、已吊销",
-        403: "没有所需的权限（users.manage）",
-        422: "查询参数取值无效：error.fields 逐项给出中文说明",
-    }
-
-    def decorate(fn):
-        for code in reversed(codes):
-            fn = blp.alt_response(code, schema=ErrorSchema, description=descriptions[code])(fn)
-        return fn
-
-    return decorate
+_errors = error_responses(blp, {
+    400: "缺少 CSRF 令牌（以登录会话调用时）或请求格式不正确",
+    403: "没有所需的权限（users.manage）",
+    422: "查询参数取值无效：error.fields 逐项给出中文说明",
+})
 
 
 class OfficeRefSchema(Schema):

@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from portal.apiutil import BEARER, PageArgs, UtcDateTime, login_required_api, page_envelope
+from portal.apiutil import BEARER, PageArgs, UtcDateTime, login_required_api, page_envelope, page_schema
 from portal.audit import services
 from portal.extensions import db
 
@@ -45,11 +45,7 @@ class AuditEventSchema(Schema):
     hash = fields.String()
 
 
-class AuditEventPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEventSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+AuditEventPageSchema = page_schema(AuditEventSchema)
 
 
 @blp.route("/events")

@@ -12,7 +12,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from portal.accounts import permissions
-from portal.apiutil import BEARER, EnumField, ErrorSchema, PageArgs, UtcDateTime, json_body, login_required_api, page_envelope
+from portal.apiutil import (
+    BEARER,
+    EnumField,
+    PageArgs,
+    UtcDateTime,
+    error_responses,
+    json_body,
+    login_required_api,
+    page_envelope,
+    page_schema,
+)
 from portal.errors import InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.registry import queries, regions, services
@@ -33,21 +43,11 @@ blp = Blueprint(
     description="机构编制台账（内部数据，需登录或 Bearer 令牌；按编办辖区限定，辖区外的单位一律 404）。",
 )
 
-_JSON_ERRORS = {
+_errors = error_responses(blp, {
     400: "请求体不是 JSON 对象",
     403: "无权修改（如下级编办管理的单位，只读）",
     404: "单位不存在或不在调用者的辖区内",
-    422: "取值无效：error.fields 逐项给出中文说明",
-}
-
-
-def _errors(*codes):
-    """Document the portal's error body for these status codes."""
-    def decorate(fn):
-        for code in reversed(codes):
-            fn = blp.alt_response(code, schema=ErrorSchema, description=_JSON_ERRORS[code])(fn)
-        return fn
-    return decorate
+})
 
 
 # ---------------------------------------------------------------- output schemas
@@ -144,11 +144,7 @@ class UnitDetailSchema(UnitSummarySchema):
     updated_at = UtcDateTime()
 
 
-class UnitPageSchema(Schema):
-    items = fields.List(fields.Nested(UnitSummarySchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+UnitPageSchema = page_schema(UnitSummarySchema)
 
 
 class RegistryOfficeSchema(Schema):
