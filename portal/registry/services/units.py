@@ -1,4 +1,5 @@
-"""Unit actions: create, update, rename, merge, abolish, departments, documents, 沿革 events.
+"""Unit actions: create, update, rename, merge, abolish, 沿革 events (departments and documents are
+in ``departments`` and ``documents``).
 
 ``actor`` is the signed-in user, or ``None`` for an administrator's command-line operation (imports),
 which is not bound to one office. Every action validates everything first and raises one
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.accounts import permissions
 from portal.audit import services as audit
@@ -21,7 +22,6 @@ from portal.registry.models import (
     CLASSIFIABLE_FIELDS,
     EstablishmentDocument,
     Funding,
-    InternalDepartment,
     LeadershipPost,
     Level,
     PostRank,
@@ -37,6 +37,7 @@ from portal.registry.models import (
     UnitStatus,
 )
 from portal.registry.services import validation as v
+from portal.registry.services.common import count_pairs, require_edit
 from portal.signals import unit_changed
 
 SCALAR_FIELDS = (
@@ -96,34 +97,6 @@ def _find_parent(actor, data: dict, errors: v.Errors, unit: Unit | None) -> Unit
         errors.add(field, "主管部门已撤销，不能作为主管部门。")
         return None
     return parent
-
-
-def _pairs(raw, enum_cls, prefix: str, label: str, errors: v.Errors) -> dict[str, tuple[int, int]]:
-    """{category: {"approved": n, "actual": m}} (or [n, m]) → {category: (n, m)}."""
-    out: dict[str, tuple[int, int]] = {}
-    if raw in (None, ""):
-        return out
-    if not isinstance(raw, dict):
-        errors.add(prefix, f"{label}格式不正确。")
-        return out
-    for key, value in raw.items():
-        try:
-            code = enum_cls.from_label(str(key)).value
-        except ValueError:
-            errors.add(f"{prefix}.{key}", f"未知的{label}类别“{key}”。")
-            continue
-        name = enum_cls(code).raw_label
-        if isinstance(value, dict):
-            approved_raw, actual_raw = value.get("approved"), value.get("actual")
-        elif isinstance(value, (list, tuple)) and len(value) == 2:
-            approved_raw, actual_raw = value
-        else:
-            errors.add(f"{prefix}.{code}", f"{name}格式不正确。")
-            continue
-        approved = v.count(approved_raw, f"{prefix}.{code}.approved", errors, f"{name}核定数")
-        actual = v.count(actual_raw, f"{prefix}.{code}.actual", errors, f"{name}实有数")
-        out[code] = (approved, actual)
-    return out
 
 
 def validate_unit_data(actor, data: dict, unit: Unit | None = None) -> dict:
@@ -189,8 +162,8 @@ def validate_unit_data(actor, data: dict, unit: Unit | None = None) -> dict:
     parent = _find_parent(actor, data, errors, unit)
     clean["parent"] = parent
 
-    clean["quotas"] = _pairs(data.get("quotas"), QuotaCategory, "quotas", "编制", errors)
-    clean["posts"] = _pairs(data.get("posts"), PostRank, "posts", "领导职数", errors)
+    clean["quotas"] = count_pairs(data.get("quotas"), QuotaCategory, "quotas", "编制", errors)
+    clean["posts"] = count_pairs(data.get("posts"), PostRank, "posts", "领导职数", errors)
 
     names = []
     raw_names = data.get("other_names") or []
@@ -326,18 +299,11 @@ def _event(actor, unit, kind: UnitEventKind, occurred_on: date, summary: str, do
     return event
 
 
-def _require_edit(actor, unit: Unit) -> None:
-    if actor is not None and not permissions.can(actor, "unit.edit", unit):
-        raise PermissionDenied("该单位由其他编办管理，您只能查看。")
-    if unit.status != UnitStatus.ACTIVE.value:
-        raise InvalidInput({"_": "该单位已撤销。"})
-
-
 # ---------------------------------------------------------------- 沿革 actions
 
 def record_event(actor, unit: Unit, data: dict) -> UnitEvent:
     """Record a dated 沿革 event by hand (e.g. a historical one), with its document."""
-    _require_edit(actor, unit)
+    require_edit(actor, unit)
     errors = v.Errors()
     kind = v.enum(data, "kind", errors, "事件类型", UnitEventKind, required=True)
     occurred_on = v.a_date(data, "occurred_on", errors, "日期", required=True)
@@ -351,7 +317,7 @@ def record_event(actor, unit: Unit, data: dict) -> UnitEvent:
 
 def rename_unit(actor, unit: Unit, data: dict) -> UnitEvent:
     """更名: the old name becomes a 曾用名 and the event carries the document."""
-    _require_edit(actor, unit)
+    require_edit(actor, unit)
     errors = v.Errors()
     new_name = v.text(data, "new_name", errors, "新名称", required=True)
     occurred_on = v.a_date(data, "occurred_on", errors, "更名日期", required=True)
@@ -373,7 +339,7 @@ def rename_unit(actor, unit: Unit, data: dict) -> UnitEvent:
 
 def abolish_unit(actor, unit: Unit, data: dict, *, merged_into: Unit | None = None) -> UnitEvent:
     """撤销: the unit stays in the register with status abolished and a dated event."""
-    _require_edit(actor, unit)
+    require_edit(actor, unit)
     errors = v.Errors()
     occurred_on = v.a_date(data, "occurred_on", errors, "撤销日期", required=True)
     reason = v.text(data, "summary", errors, "说明", max_len=2000)
@@ -399,101 +365,7 @@ def merge_units(actor, source: Unit, target: Unit, data: dict) -> UnitEvent:
     """合并: ``source`` is merged into ``target``; both get a 沿革 event; source is abolished."""
     if source.id == target.id:
         raise InvalidInput({"target_id": "不能与本单位合并。"})
-    _require_edit(actor, target)
+    require_edit(actor, target)
     event = abolish_unit(actor, source, data, merged_into=target)
     _event(actor, target, UnitEventKind.MERGED, event.occurred_on, f"{source.name}并入本单位", None, related=source)
     return event
-
-
-# ---------------------------------------------------------------- documents and departments
-
-def add_document(actor, unit: Unit, data: dict) -> EstablishmentDocument:
-    _require_edit(actor, unit)
-    errors = v.Errors()
-    doc_number = v.text(data, "doc_number", errors, "文号", required=True)
-    title = v.text(data, "title", errors, "文件标题", required=True, max_len=200)
-    issued_on = v.a_date(data, "issued_on", errors, "发文日期", required=True)
-    if errors:
-        raise InvalidInput(dict(errors))
-    document = EstablishmentDocument(unit=unit, doc_number=doc_number, title=title, issued_on=issued_on)
-    db.session.add(document)
-    db.session.flush()
-    audit.record("unit.document", "unit", unit.id,
-                 details={"document_id": document.id, "doc_number": doc_number, "title": title})
-    return document
-
-
-def _department_values(unit: Unit, data: dict, department: InternalDepartment | None) -> dict:
-    errors = v.Errors()
-    name = v.text(data, "name", errors, "内设机构名称", required=True)
-    functions_md = str(data.get("functions_md") or "").strip()
-    posts = _pairs(data.get("posts"), PostRank, "posts", "领导职数", errors)
-    if name:
-        clash = db.session.scalar(
-            select(func.count(InternalDepartment.id)).where(
-                InternalDepartment.unit_id == unit.id, InternalDepartment.name == name,
-                InternalDepartment.id != (department.id if department else -1),
-            )
-        )
-        if clash:
-            errors.add("name", f"该单位已有名为“{name}”的内设机构。")
-    sort_order = v.count(data.get("sort_order"), "sort_order", errors, "排序")
-    if errors:
-        raise InvalidInput(dict(errors))
-    return {"name": name, "functions_md": functions_md, "posts": posts, "sort_order": sort_order}
-
-
-def _department_snapshot(department: InternalDepartment) -> dict:
-    return {"name": department.name, "functions_md": department.functions_md, "sort_order": department.sort_order,
-            "posts": {p.rank: [p.approved, p.actual] for p in department.posts}}
-
-
-def _apply_department(unit: Unit, department: InternalDepartment, values: dict) -> None:
-    department.name = values["name"]
-    department.functions_md = values["functions_md"]
-    department.sort_order = values["sort_order"]
-    existing = {p.rank: p for p in department.posts}
-    for rank, (approved, actual) in values["posts"].items():
-        post = existing.get(rank)
-        if post is None:
-            department.posts.append(LeadershipPost(unit_id=unit.id, rank=rank, approved=approved, actual=actual))
-        else:
-            post.approved, post.actual = approved, actual
-
-
-def add_department(actor, unit: Unit, data: dict) -> InternalDepartment:
-    _require_edit(actor, unit)
-    values = _department_values(unit, data, None)
-    department = InternalDepartment(unit=unit)
-    db.session.add(department)
-    _apply_department(unit, department, values)
-    db.session.flush()
-    audit.record("department.create", "unit", unit.id, changes=audit.diff({}, _department_snapshot(department)),
-                 details={"department_id": department.id})
-    unit_changed.send(unit, changes={"departments": True}, actor=actor)
-    return department
-
-
-def update_department(actor, department: InternalDepartment, data: dict) -> dict:
-    unit = department.unit
-    _require_edit(actor, unit)
-    values = _department_values(unit, data, department)
-    before = _department_snapshot(department)
-    _apply_department(unit, department, values)
-    db.session.flush()
-    changes = audit.diff(before, _department_snapshot(department))
-    if changes:
-        audit.record("department.update", "unit", unit.id, changes=changes, details={"department_id": department.id})
-        unit_changed.send(unit, changes={"departments": True}, actor=actor)
-    return changes
-
-
-def remove_department(actor, department: InternalDepartment) -> None:
-    """A department abolished by a 三定 revision; the audit event keeps what it was."""
-    unit = department.unit
-    _require_edit(actor, unit)
-    audit.record("department.remove", "unit", unit.id, changes=audit.diff(_department_snapshot(department), {}),
-                 details={"department_id": department.id})
-    unit.departments.remove(department)
-    db.session.flush()
-    unit_changed.send(unit, changes={"departments": True}, actor=actor)
