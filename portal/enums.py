@@ -6,6 +6,11 @@ from enum import Enum
 from sqlalchemy import CheckConstraint
 
 
+def N_(text: str) -> str:
+    """Mark a label for the message catalog (``pybabel extract -k N_``); it is translated when shown."""
+    return text
+
+
 class CodedEnum(str, Enum):
     """``Member("code", "中文")``: the value is the code, ``label`` the UI text."""
 

@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.enums import N_
+
 log = logging.getLogger(__name__)
 
 
@@ -55,15 +57,15 @@ class NotFound(ServiceError):
 
 
 _MESSAGES = {
-    400: ("bad_request", "请求格式不正确。"),
-    401: ("unauthorized", "需要登录或有效的访问令牌。"),
-    403: ("forbidden", "您没有执行此操作的权限。"),
-    404: ("not_found", "未找到该页面或记录，或您无权查看。"),
-    405: ("method_not_allowed", "不支持该请求方法。"),
-    413: ("too_large", "上传的文件过大。"),
-    422: ("invalid", "提交的数据无效。"),
-    429: ("too_many_requests", "请求过于频繁，请稍后再试。"),
-    500: ("server_error", "服务器内部错误，请稍后再试或联系管理员。"),
+    400: ("bad_request", N_("请求格式不正确。")),
+    401: ("unauthorized", N_("需要登录或有效的访问令牌。")),
+    403: ("forbidden", N_("您没有执行此操作的权限。")),
+    404: ("not_found", N_("未找到该页面或记录，或您无权查看。")),
+    405: ("method_not_allowed", N_("不支持该请求方法。")),
+    413: ("too_large", N_("上传的文件过大。")),
+    422: ("invalid", N_("提交的数据无效。")),
+    429: ("too_many_requests", N_("请求过于频繁，请稍后再试。")),
+    500: ("server_error", N_("服务器内部错误，请稍后再试或联系管理员。")),
 }
 
 

@@ -8,16 +8,16 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.enums import CodedEnum, enum_check
+from portal.enums import CodedEnum, N_, enum_check
 from portal.extensions import db
 from portal.timeutil import as_utc, utcnow
 
 
 class Role(CodedEnum):
-    ADMIN = ("admin", "管理员")
-    INSPECTOR = ("inspector", "督查人员")
-    UNIT = ("unit", "被督查单位")
-    DISCIPLINE = ("discipline", "纪检监察")
+    ADMIN = ("admin", N_("管理员"))
+    INSPECTOR = ("inspector", N_("督查人员"))
+    UNIT = ("unit", N_("被督查单位"))
+    DISCIPLINE = ("discipline", N_("纪检监察"))
 
 
 def _new_nonce() -> str:

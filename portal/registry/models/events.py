@@ -6,18 +6,18 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.enums import CodedEnum, enum_check
+from portal.enums import CodedEnum, N_, enum_check
 from portal.extensions import db
 from portal.timeutil import utcnow
 
 
 class UnitEventKind(CodedEnum):
-    ESTABLISHED = ("established", "设立")
-    RENAMED = ("renamed", "更名")
-    MERGED = ("merged", "合并")
-    ABOLISHED = ("abolished", "撤销")
-    FUNCTIONS_CHANGED = ("functions_changed", "职责调整")
-    QUOTAS_CHANGED = ("quotas_changed", "编制调整")
+    ESTABLISHED = ("established", N_("设立"))
+    RENAMED = ("renamed", N_("更名"))
+    MERGED = ("merged", N_("合并"))
+    ABOLISHED = ("abolished", N_("撤销"))
+    FUNCTIONS_CHANGED = ("functions_changed", N_("职责调整"))
+    QUOTAS_CHANGED = ("quotas_changed", N_("编制调整"))
 
 
 class UnitEvent(db.Model):

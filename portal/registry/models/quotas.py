@@ -7,21 +7,21 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.enums import CodedEnum, enum_check
+from portal.enums import CodedEnum, N_, enum_check
 from portal.extensions import db
 
 
 class QuotaCategory(CodedEnum):
-    ADMINISTRATIVE = ("administrative", "行政编制")
-    INSTITUTIONAL = ("institutional", "事业编制")
-    LOGISTICS = ("logistics", "工勤编制")
-    POLITICAL_LEGAL = ("political_legal", "政法专项编制")
-    REVOLVING = ("revolving", "周转编制")
+    ADMINISTRATIVE = ("administrative", N_("行政编制"))
+    INSTITUTIONAL = ("institutional", N_("事业编制"))
+    LOGISTICS = ("logistics", N_("工勤编制"))
+    POLITICAL_LEGAL = ("political_legal", N_("政法专项编制"))
+    REVOLVING = ("revolving", N_("周转编制"))
 
 
 class PostRank(CodedEnum):
-    CHIEF = ("chief", "正职")
-    DEPUTY = ("deputy", "副职")
+    CHIEF = ("chief", N_("正职"))
+    DEPUTY = ("deputy", N_("副职"))
 
 
 class _ApprovedActual:

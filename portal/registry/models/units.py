@@ -6,51 +6,51 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.enums import CodedEnum, enum_check
+from portal.enums import CodedEnum, N_, enum_check
 from portal.extensions import db
 from portal.timeutil import utcnow
 
 
 class UnitKind(CodedEnum):
-    PARTY_GOV = ("party_gov", "党政机关")
-    INSTITUTION = ("institution", "事业单位")
-    MASS_ORG = ("mass_org", "群团机关")
+    PARTY_GOV = ("party_gov", N_("党政机关"))
+    INSTITUTION = ("institution", N_("事业单位"))
+    MASS_ORG = ("mass_org", N_("群团机关"))
 
 
 class UnitCategory(CodedEnum):
     """Category of a 事业单位 (分类改革)."""
 
-    WELFARE_1 = ("welfare_1", "公益一类")
-    WELFARE_2 = ("welfare_2", "公益二类")
-    BUSINESS = ("business", "生产经营类")
+    WELFARE_1 = ("welfare_1", N_("公益一类"))
+    WELFARE_2 = ("welfare_2", N_("公益二类"))
+    BUSINESS = ("business", N_("生产经营类"))
 
 
 class Funding(CodedEnum):
-    FULL = ("full", "财政全额")
-    PARTIAL = ("partial", "财政差额")
-    SELF = ("self", "自收自支")
+    FULL = ("full", N_("财政全额"))
+    PARTIAL = ("partial", N_("财政差额"))
+    SELF = ("self", N_("自收自支"))
 
 
 class Level(CodedEnum):
     """机构规格, highest first."""
 
-    BUREAU = ("bureau", "正厅级")
-    BUREAU_DEPUTY = ("bureau_deputy", "副厅级")
-    DIVISION = ("division", "正处级")
-    DIVISION_DEPUTY = ("division_deputy", "副处级")
-    SECTION = ("section", "正科级")
-    SECTION_DEPUTY = ("section_deputy", "副科级")
-    STOCK = ("stock", "股级")
+    BUREAU = ("bureau", N_("正厅级"))
+    BUREAU_DEPUTY = ("bureau_deputy", N_("副厅级"))
+    DIVISION = ("division", N_("正处级"))
+    DIVISION_DEPUTY = ("division_deputy", N_("副处级"))
+    SECTION = ("section", N_("正科级"))
+    SECTION_DEPUTY = ("section_deputy", N_("副科级"))
+    STOCK = ("stock", N_("股级"))
 
 
 class UnitStatus(CodedEnum):
-    ACTIVE = ("active", "存续")
-    ABOLISHED = ("abolished", "已撤销")
+    ACTIVE = ("active", N_("存续"))
+    ABOLISHED = ("abolished", N_("已撤销"))
 
 
 class UnitNameKind(CodedEnum):
-    PLAQUE = ("plaque", "加挂牌子")
-    FORMER = ("former", "曾用名")
+    PLAQUE = ("plaque", N_("加挂牌子"))
+    FORMER = ("former", N_("曾用名"))
 
 
 # Parts of a unit that can be marked classified (涉密) one by one; a classified unit hides all.
