@@ -129,11 +129,13 @@ def _register_packages(app: Flask) -> None:
     from portal.accounts import demo as accounts_demo  # noqa: F401  (registers its demo step)
     from portal.registry import demo as registry_demo  # noqa: F401  (registers its demo step)
     from portal.registry import init_app as init_registry
+    from disclosure import init_app as init_disclosure
 
     errors.register_error_handlers(app)
     web.init_app(app)
     init_accounts(app)
     init_registry(app)
     init_audit(app)
+    init_disclosure(app)
     for group in cli.GROUPS:
         app.cli.add_command(group)

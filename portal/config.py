@@ -50,6 +50,10 @@ DEFAULTS: dict = {
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20000,
     "PER_PAGE": 25,
+    # disclosure: the approver of a publication must differ from the proposer (双人审核)
+    "DISCLOSURE_TWO_PERSON_RULE": True,
+    # disclosure: whether published snapshots show the actual headcount (实有人数)
+    "DISCLOSURE_SHOW_ACTUAL": False,
     # how many reverse proxies (nginx) sit in front: their X-Forwarded-For/-Proto/-Host are trusted
     # for that many hops, so the audit trail records the client's address, not the proxy's; 0 = none
     "PROXY_COUNT": 0,

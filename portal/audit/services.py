@@ -360,6 +360,8 @@ _VERB_LABELS = {
     "withdraw": _l("撤回"), "transition": _l("状态变更"), "view": _l("查看"), "reactivate": _l("重新启用"),
     "password_reset": _l("重置密码"), "password_change": _l("修改密码"), "permission": _l("调整权限"),
     "locked": _l("账户锁定"),
+    "propose": _l("提交审核"), "approve": _l("审核通过"), "reject": _l("审核不通过"),
+    "supersede": _l("被新版本替代"), "republish": _l("自动重新公开"),
 }
 _OBJECT_LABELS = {
     "user": _l("用户"), "unit": _l("单位"), "office": _l("编办"), "token": _l("访问令牌"),

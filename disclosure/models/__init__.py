@@ -1,0 +1,3 @@
+from disclosure.models.publications import Publication, PublicationStatus
+
+__all__ = ["Publication", "PublicationStatus"]
