@@ -15,19 +15,20 @@ table (``PYPINYIN_NO_PHRASES``: +8 MB instead of +53 MB per process), with a sma
 heteronyms (重庆 cq, 长沙 cs, 厦门 xm …) instead.
 
 Modules: :mod:`.analyzer` (jieba tokenizers with consecutive positions and the user dictionary
-``userdict.txt``), :mod:`.abbreviations` (市监局 → 市场监督管理局 …), :mod:`.index` (schema, maintenance,
-search). Public API re-exported here.
+``userdict.txt``), :mod:`.abbreviations` (市监局 → 市场监督管理局 …), :mod:`.schema` (the Whoosh schema and
+:class:`SearchDocument`), :mod:`.documents` (a document cut into index fields, pinyin initials),
+:mod:`.handle` (:class:`SearchIndex`: the latest generation's searcher, column lists, match cache),
+:mod:`.storage` (opening, corrupt-index rebuild, lock-waiting writers, indexing, rebuild) and
+:mod:`.searching` (queries, results, facets, highlighting, suggestions). Public API re-exported here.
 """
-from disclosure.search.index import (
-    SearchDocument,
-    SearchHit,
-    SearchIndex,
-    SearchResult,
+from disclosure.search.handle import SearchIndex
+from disclosure.search.schema import SearchDocument
+from disclosure.search.searching import SearchHit, SearchResult, search
+from disclosure.search.storage import (
     index_documents,
     open_or_create_index,
     rebuild,
     remove_document,
-    search,
 )
 
 __all__ = [

@@ -67,7 +67,7 @@ def test_jieba_cache_lands_in_the_data_dir_and_analyse_is_never_imported(tmp_pat
     ("厦门市审计局", "xmssjj"),
 ])
 def test_pinyin_initials(name, initials):
-    from disclosure.search.index import _initials
+    from disclosure.search.documents import _initials
 
     assert _initials(name) == initials
 

@@ -13,7 +13,7 @@ from disclosure.search import (
     remove_document,
     search,
 )
-from disclosure.search.index import index_path
+from disclosure.search.storage import index_path
 from tests.disclosure.search.conftest import CORPUS, SCJ
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from disclosure.search import search
-from disclosure.search.index import highlight
+from disclosure.search.searching import highlight
 from tests.disclosure.search.conftest import (
     BB,
     CORPUS,
