@@ -214,3 +214,18 @@ def test_proxy_count_trusts_forwarded_client_address(app, database_url, data_dir
 
     assert seen_address({"PROXY_COUNT": 1}) == "203.0.113.9"
     assert seen_address({"PROXY_COUNT": 0}) == "127.0.0.1"
+
+
+def test_the_distribution_installs_the_three_packages():
+    """pyproject's package list (flat layout, explicit include) yields portal, inspection and disclosure."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    from portal.config import ROOT_DIR
+
+    config = tomllib.loads((ROOT_DIR / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = set(find_packages(where=str(ROOT_DIR), include=include))
+    assert {"portal", "inspection", "disclosure", "portal.registry.importer", "disclosure.search"} <= packages
+    assert not {p for p in packages if p.split(".")[0] in ("tests", "migrations", "templates")}
