@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts import permissions
 from portal.enums import CodedEnum
-from portal.errors import InvalidInput, NotFound
+from portal.errors import InvalidInput, NotFound, PermissionDenied
 from portal.extensions import db
 from portal.registry import regions
 from portal.registry.models import (
@@ -205,7 +205,11 @@ def office_or_404(user, office_id: int) -> Office:
 
 
 def office_tree(user) -> list[Office]:
-    """The offices the user can see, in tree order (parents before children, siblings by region)."""
+    """The offices the user can see, in tree order (parents before children, siblings by region).
+
+    Reading the tree needs ``offices.manage`` or ``registry.read`` (403 otherwise)."""
+    if not (permissions.has_permission(user, "offices.manage") or permissions.has_permission(user, "registry.read")):
+        raise PermissionDenied()
     offices = db.session.scalars(permissions.offices_query(user)).all()
     by_parent: dict[int | None, list[Office]] = {}
     ids = {o.id for o in offices}

@@ -134,3 +134,16 @@ def test_district_admin_cannot_create_a_unit_in_the_city_region(client, login, w
     assert response.status_code == 200
     assert "由杭州市机构编制委员会办公室管理" in response.get_data(as_text=True)
     assert db.session.execute(select(Unit).where(Unit.name == "杭州市统计局")).scalar_one_or_none() is None
+
+
+def test_office_tree_query_refuses_users_without_registry_or_office_permissions(app, make_user, make_unit):
+    """The rule lives in the query (web and API share it), not in the views."""
+    import pytest as _pytest
+
+    from portal.errors import PermissionDenied
+    from portal.registry import queries
+
+    unit_user = make_user(role="unit", unit=make_unit("杭州市某局"))
+    with _pytest.raises(PermissionDenied):
+        queries.office_tree(unit_user)
+    assert queries.office_tree(make_user(role="inspector"))  # registry.read: sees its office
