@@ -1,6 +1,8 @@
 """Search engine core figures on a synthetic corpus: index build rate and query p50/p95 per query kind.
 
     .venv/bin/python bench/search_bench.py [--docs 5000] [--procs 2] [--queries 30] [--keep DIR]
+    .venv/bin/python bench/search_bench.py --data-dir DIR     # queries only, on DIR/search_index as built
+                                                              # by `search reindex` (e.g. after bench generate)
 
 Builds a throwaway index (in a temp folder unless --keep) from generated establishment records (names like
 杭州市市场监督管理局, short names, plaques, ~600 characters of functions text), through ``rebuild`` (the
@@ -89,7 +91,11 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--queries", type=int, default=30, help="repetitions per query kind")
     parser.add_argument("--keep", help="build the index in this folder instead of a temp one")
+    parser.add_argument("--data-dir", help="measure queries on the index already in this data dir (no build)")
     args = parser.parse_args()
+    if args.data_dir:
+        queries_only(Path(args.data_dir), args.queries)
+        return
 
     tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="search-bench-")
     data_dir = Path(args.keep or tmp.name)
@@ -147,6 +153,59 @@ def main() -> None:
         si.close()
         if tmp is not None:
             tmp.cleanup()
+
+
+def queries_only(data_dir: Path, repeat: int) -> None:
+    import resource
+
+    si = open_or_create_index(data_dir)
+    try:
+        start = time.perf_counter()
+        analyzer.warm_up()
+        print(f"jieba load: {time.perf_counter() - start:.2f} s")
+        start = time.perf_counter()
+        with si.held() as held:
+            g = si.view(held)
+        print(f"generation set-up (columns, name order): {(time.perf_counter() - start) * 1000:.0f} ms, "
+              f"{g.size:,} documents")
+        size = sum(p.stat().st_size for p in (data_dir / "search_index").iterdir() if p.is_file()) / 1e6
+        print(f"index size: {size:.0f} MB")
+        rnd = random.Random(3)
+        kinds = {
+            "full name": ["杭州市市场监督管理局", "宁波市审计局", "温州市人力资源和社会保障局", "中共嘉兴市委机构编制委员会办公室"],
+            "abbreviation": ["市监局", "人社局", "发改委", "卫健委", "医保局", "编办"],
+            "common word": ["管理", "中心", "市场", "服务", "工作", "负责"],
+            "two-char word": ["审计", "财政", "统计", "教育", "小学", "医院"],
+            "functions word": ["吃空饷", "实名制", "食品安全", "社会保险", "乡村振兴", "数字政府"],
+            "two words": ["西湖区 审计", "杭州市 信息中心", "宁波市 小学", "温州市 管理"],
+            "filtered": [("管理局", {"region": "330106"}), ("中心", {"kind": "institution"}),
+                         ("管理", {"kind": "party_gov", "region": "330100"})],
+            "page 10": [("中心", 10), ("管理", 10), ("小学", 10)],
+            "sort by name": [("服务中心", "name"), ("管理", "name")],
+            "pinyin initials": ["hzsscjdglj", "nbssjj"],
+            "typo (suggestions)": ["杭州市市场监肚管理局", "审汁局"],
+        }
+
+        def run(kind, q):
+            if kind == "filtered":
+                return search(si, q[0], filters=q[1])
+            if kind == "page 10":
+                return search(si, q[0], page=q[1])
+            if kind == "sort by name":
+                return search(si, q[0], sort=q[1])
+            return search(si, q)
+
+        print(f"{'kind':<20} {'cold p50':>9} {'cold max':>9} {'warm p50':>9} {'warm p95':>9} {'hits (1st)':>10}")
+        for kind, queries in kinds.items():
+            cold = timed(lambda i: run(kind, queries[i]), len(queries))       # first time each: sets read
+            si.clear_cache()
+            warm_terms = timed(lambda i: (si.clear_cache(), run(kind, queries[i % len(queries)])), repeat)
+            print(f"{kind:<20} {pct(cold, 50):9.1f} {max(cold):9.1f} {pct(warm_terms, 50):9.1f} "
+                  f"{pct(warm_terms, 95):9.1f} {run(kind, queries[0]).total:10d}")
+        rnd.random()
+        print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    finally:
+        si.close()
 
 
 if __name__ == "__main__":

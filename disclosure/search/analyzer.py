@@ -24,7 +24,8 @@ adjacent parts as one token, ``市场¦监督``): a phrase there is a conjunctio
 cheaper than Whoosh's positional phrase matching over thousands of documents.
 
 A value may be a :class:`Segmented` string carrying tokens made earlier (in a worker process during a
-rebuild): the tokenizer then replays them instead of cutting again.
+rebuild): the tokenizer then replays them instead of cutting again. For fields without positions the
+tokens may be just the distinct term strings (less to pickle between processes, less for Whoosh to count).
 """
 from __future__ import annotations
 
@@ -228,7 +229,11 @@ class _ReplayTokenizer(Tokenizer):
         pre = getattr(value, "tokens", None)
         items = pre if pre is not None else self._segment(value, mode or "index")
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for text, pos, startchar, endchar in items:
+        for item in items:
+            if isinstance(item, str):       # a bare term (fields without positions: distinct terms only)
+                text, pos, startchar, endchar = item, 0, 0, len(item)
+            else:
+                text, pos, startchar, endchar = item
             t.text = text
             t.boost = 1.0
             t.stopped = False

@@ -10,7 +10,9 @@ import threading
 
 from disclosure.search import analyzer
 from disclosure.search.abbreviations import aliases_for
-from disclosure.search.schema import SHINGLED, SearchDocument
+from disclosure.search.schema import SearchDocument
+
+SEPARATE_SHINGLED = ("functions", "departments")     # long texts of the per-field layout
 
 # Place names whose first reading in pypinyin's character table is wrong (the full phrase table is left out:
 # it costs ~40 MB per process for the few heteronyms unit names contain).
@@ -49,11 +51,49 @@ def _sort_key(name: str) -> str:
     return " ".join(_pinyin().lazy_pinyin(name)).lower() + "\x00" + name
 
 
-def _segmented_fields(doc: SearchDocument, cut: bool = True) -> dict:
-    """The document's fields with text fields already cut: ``{field: (text, tokens)}`` plus plain values.
+def normalise_name(text: str) -> str:
+    """A whole name as one ``exact`` term: lower-cased, without white space."""
+    return "".join((text or "").split()).lower()
+
+
+def _terms(tokens) -> list[str]:
+    """The distinct terms of ``tokens`` (the index fields keep no positions)."""
+    return list(dict.fromkeys(t[0] for t in tokens))
+
+
+def _packed(doc: SearchDocument, cut: bool = True) -> dict:
+    """The Whoosh index fields of ``doc``, text already cut: ``{"seg": {field: (text, tokens)}, "plain": {...}}``.
 
     Runs in rebuild worker processes, so it returns only plain picklable data.
     """
+    names = [n for n in [doc.name, doc.short_name, *doc.other_names] if n]
+    aliases = []
+    for n in names:
+        for a in aliases_for(n):
+            if a not in aliases and a not in names:
+                aliases.append(a)
+    all_names = names + aliases
+    initials = {_initials(n) for n in all_names}
+    names_text = "\n".join(all_names)
+    body = "\n".join(t for t in (doc.functions_text, doc.departments_text) if t)
+    seg = {"name_chars": (names_text, _terms(analyzer.char_segment(names_text, pairs=True)) if cut else None)}
+    if body:
+        seg["body"] = (body, _terms(analyzer.segment(body, shingles=True)) if cut else None)
+    exact = {normalise_name(n) for n in all_names} | {doc.code.lower()}
+    plain = {
+        "code": doc.code, "name_sort": _sort_key(doc.name), "initials": " ".join(sorted(i for i in initials if i)),
+        "exact": " ".join(sorted(e for e in exact if e)),
+        "name": doc.name, "short_name": doc.short_name or "", "other_names": "\n".join(n for n in doc.other_names if n),
+        "functions": doc.functions_text or "",
+        "kind": doc.kind or "", "level": doc.level or "", "region_code": doc.region_code or "",
+        "parent_code": doc.parent_code or "", "parent_name": doc.parent_name or "",
+    }
+    return {"seg": seg, "plain": plain}
+
+
+def _segmented_fields(doc: SearchDocument, cut: bool = True) -> dict:
+    """Each public field cut separately, ``{"seg": {field: (text, tokens)}, "plain": {...}}``: the layout the
+    PostgreSQL backend (:mod:`.pg`) builds its weighted vectors from (the Whoosh index uses :func:`_packed`)."""
     names = [doc.name, doc.short_name, *doc.other_names]
     aliases = []
     for n in names:
@@ -70,7 +110,7 @@ def _segmented_fields(doc: SearchDocument, cut: bool = True) -> dict:
         "functions": doc.functions_text or "",
         "departments": doc.departments_text or "",
     }
-    seg = {k: (v, analyzer.segment(v, shingles=k in SHINGLED) if cut else None) for k, v in texts.items() if v}
+    seg = {k: (v, analyzer.segment(v, shingles=k in SEPARATE_SHINGLED) if cut else None) for k, v in texts.items() if v}
     char_text = "\n".join(n for n in [*names, *aliases] if n)
     seg["name_chars"] = (char_text, analyzer.char_segment(char_text, pairs=True) if cut else None)
     plain = {
@@ -85,13 +125,10 @@ def _writer_fields(packed: dict) -> dict:
     fields = dict(packed["plain"])
     if not fields["initials"]:
         del fields["initials"]
-    stored = {"name", "short_name", "other_names", "functions"}
     for name, (text, tokens) in packed["seg"].items():
         fields[name] = text if tokens is None else analyzer.Segmented(text, tokens)
-        if name in stored and tokens is not None:
-            fields["_stored_" + name] = text
     return fields
 
 
 def _document_fields(doc: SearchDocument) -> dict:
-    return _writer_fields(_segmented_fields(doc))
+    return _writer_fields(_packed(doc))

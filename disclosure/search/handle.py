@@ -12,17 +12,21 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
-MATCH_CACHE_SIZE = 64          # queries whose matches are kept per index generation
+from disclosure.search.bitsets import Generation
+
+MATCH_CACHE_SIZE = 256         # queries whose matches are kept per index generation
 
 
 class _Held:
     """A searcher of one index generation, its columns read into lists on first use, and a match cache."""
 
-    __slots__ = ("_columns", "_lock", "generation", "matches", "retired", "searcher", "users")
+    __slots__ = ("_columns", "_lock", "_view", "_view_lock", "generation", "matches", "retired", "searcher", "users")
 
     def __init__(self, generation, searcher):
         self.generation, self.searcher, self.users, self.retired = generation, searcher, 0, False
         self._columns: dict[str, list] = {}
+        self._view = None
+        self._view_lock = threading.Lock()
         self._lock = threading.Lock()
         # (query, filter, order) → every match as (score, docnum): repeated queries and further pages of this
         # generation skip the engine; a commit starts a new generation and so an empty cache.
@@ -40,6 +44,16 @@ class _Held:
                 self.matches.popitem(last=False)
         return value
 
+    def view(self, segment_cache: dict | None = None):
+        """This generation as bitsets (:class:`~disclosure.search.bitsets.Generation`), built on first use."""
+        view = self._view
+        if view is None:
+            with self._view_lock:
+                view = self._view
+                if view is None:
+                    view = self._view = Generation(self.searcher, lambda n: self.column(n, segment_cache))
+        return view
+
     def column(self, name: str, segment_cache: dict | None = None) -> list:
         """Every document's value of a sortable field, indexed by document number.
 
@@ -56,7 +70,8 @@ class _Held:
                         key = (_segment_key(reader), name)
                         part = segment_cache.get(key) if segment_cache is not None and key[0] else None
                         if part is None:
-                            part = list(reader.column_reader(name))
+                            part = (list(reader.column_reader(name)) if reader.has_column(name)
+                                    else [""] * reader.doc_count_all())
                             if segment_cache is not None and key[0]:
                                 segment_cache[key] = part
                         values.extend(part)
@@ -81,6 +96,9 @@ class SearchIndex:
 
     def column(self, held: _Held, name: str) -> list:
         return held.column(name, self._segment_columns)
+
+    def view(self, held: _Held) -> Generation:
+        return held.view(self._segment_columns)
 
     @contextmanager
     def held(self):

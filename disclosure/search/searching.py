@@ -1,13 +1,16 @@
-"""Searching the index: query building, hits and paging, facets, highlighting, did-you-mean suggestions.
+"""Searching the index: matching on bitsets, relevance tiers, filters, facets, highlighting, suggestions.
 
 The publication side passes ``allowed_codes`` so a hit whose unit is no longer published (a stale index) is
 never shown, not even as a suggestion or in a facet.
 
-Queries are built here, never parsed from the public's text: each query word must match (AND), in any of
-the name fields as a phrase of its tokens (boosted highest), in the name characters (substring net), in
-the pinyin initials or the credit code, or in the functions text as a phrase (boosted lowest). One scoring
-pass yields hits, total and facets (columns read once per index generation, then plain list look-ups);
-the matches are cached per generation by the :class:`~disclosure.search.handle.SearchIndex`.
+Queries are built here, never parsed from the public's text. Each query word must match (AND), in any of:
+the names (all its adjacent character pairs are in the name, short name, abbreviations or other names —
+also for the full form of an abbreviation), the credit code or pinyin initials (ASCII words), or the functions text (its words
+as adjacent pairs, i.e. a phrase). Everything is set algebra on the generation's bitsets
+(:mod:`.bitsets`): filters are ANDed in before anything is ranked, and ranking is by **tier** — the whole
+query is a unit's name, short name, abbreviation or code; every word is in the names (or code, initials);
+some word is; the functions text only — then shorter names first, then pinyin order. Only the page's
+documents are ever read. Per generation, each query's sets, total and facets are cached.
 """
 from __future__ import annotations
 
@@ -18,24 +21,25 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from whoosh.query import And, Every, Or, Phrase, Term
 
 from disclosure.search import analyzer
 from disclosure.search.abbreviations import ABBREVIATIONS, expansions_of
+from disclosure.search.bitsets import Generation, members, set_of
+from disclosure.search.documents import normalise_name
 from disclosure.search.handle import SearchIndex
-from disclosure.search.schema import SHINGLED
 
 MAX_QUERY_CHARS = 100
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 120
 
-# Query boosts per field: a name match always outranks a match in the functions text.
+FILTER_FIELDS = {"kind": "kind", "level": "level", "region": "region_code", "parent": "parent_code"}
+FACET_FIELDS = ("kind", "level", "region_code", "parent_code")
+TIER_SCORES = (4.0, 3.0, 2.0, 1.0)
+# Per-field weights of the PostgreSQL backend (:mod:`.pg`), which scores rows instead of ranking by tier.
 BOOSTS = {
     "code": 30.0, "name": 10.0, "short_name": 8.0, "aliases": 8.0, "other_names": 6.0, "initials": 6.0,
     "name_chars": 4.0, "functions": 1.0, "departments": 0.5,
-}
-FILTER_FIELDS = {"kind": "kind", "level": "level", "region": "region_code", "parent": "parent_code"}
-FACET_FIELDS = ("kind", "level", "region_code", "parent_code")
+}     # exact name, all words in names, some word in names, functions only
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _ASCII_WORD = re.compile(r"^[0-9A-Za-z]+$")
@@ -76,42 +80,107 @@ def query_words(text: str | None) -> list[str]:
     return _WORDS.findall((text or "")[:MAX_QUERY_CHARS])
 
 
-def _phrase(fieldname: str, tokens: list[str], boost: float):
-    if len(tokens) == 1:
-        return Term(fieldname, tokens[0], boost=boost)
-    return Phrase(fieldname, tokens, boost=boost)
+def _in_names(g: Generation, text: str) -> int:
+    """Documents whose names hold every adjacent character pair of ``text`` (a substring net that does not
+    depend on how jieba cuts a name in context)."""
+    return g.all_of("name_chars", analyzer.char_pairs(text))
 
 
-def _word_query(word: str):
+def _word_sets(g: Generation, word: str) -> tuple[int, int] | None:
+    """``(in names, code or initials, anywhere)`` of one query word; None when it has no tokens."""
     tokens = analyzer.query_words(word)
     if not tokens:
         return None
-    clauses = [_phrase(f, tokens, BOOSTS[f]) for f in ("name", "short_name", "aliases", "other_names")]
-    shingles = analyzer.shingle_terms(tokens)      # a phrase in the long texts: all its adjacent pairs
-    for f in SHINGLED:
-        if shingles:
-            clauses.append(And([Term(f, p) for p in shingles], boost=BOOSTS[f]))
-        else:
-            clauses.append(Term(f, tokens[0], boost=BOOSTS[f]))
-    pairs = analyzer.char_pairs(word)      # every name containing the word as a substring, whatever the cut
-    if pairs:
-        clauses.append(And([Term("name_chars", p) for p in pairs], boost=BOOSTS["name_chars"]))
-    if _ASCII_WORD.match(word):
-        clauses.append(Term("code", word.upper(), boost=BOOSTS["code"]))
-        clauses.append(Term("initials", word.lower(), boost=BOOSTS["initials"]))
+    names = _in_names(g, word)
     for full in expansions_of(word):
-        clauses.append(_phrase("name", analyzer.query_words(full), BOOSTS["aliases"]))
-    return Or(clauses)
+        names |= _in_names(g, full)
+    if _ASCII_WORD.match(word):
+        names |= g.term("code", word.upper()) | g.term("initials", word.lower())
+    shingles = analyzer.shingle_terms(tokens)
+    body = g.all_of("body", shingles) if shingles else g.term("body", tokens[0])
+    return names, names | body
 
 
-def _filter_query(filters: dict | None):
-    terms = []
+def _filter_set(g: Generation, filters: dict | None) -> int:
+    bits = g.all
     for key, value in (filters or {}).items():
         if key not in FILTER_FIELDS:
             raise ValueError(f"unknown search filter {key!r}")
         if value not in (None, ""):
-            terms.append(Term(FILTER_FIELDS[key], str(value)))
-    return And(terms) if terms else None
+            bits &= g.term(FILTER_FIELDS[key], str(value))
+    return bits
+
+
+def _match(g: Generation, words: list[str], filters: dict | None) -> tuple[int, list[int]] | None:
+    """All matches and their relevance tiers (disjoint sets, best first); None when no word has tokens."""
+    allowed = _filter_set(g, filters)
+    parts = [p for p in (_word_sets(g, w) for w in words) if p is not None]
+    if words and not parts:
+        return None
+    if not parts:
+        return allowed, [allowed]
+    match = allowed
+    for _names, anywhere in sorted(parts, key=lambda p: p[1].bit_count()):
+        match &= anywhere
+        if not match:
+            return 0, []
+    exact = g.term("exact", normalise_name("".join(words))) & match
+    every_name = match
+    some_name = 0
+    for names, _anywhere in parts:
+        every_name &= names
+        some_name |= names
+    every_name &= ~exact
+    some_name &= match & ~exact & ~every_name
+    rest = match & ~exact & ~every_name & ~some_name
+    return match, [exact, every_name, some_name, rest]
+
+
+def _facets(g: Generation, ranks: list[int]) -> dict[str, list[tuple[str, int]]]:
+    facets = {}
+    for name in FACET_FIELDS:
+        col = g.columns[name]
+        counts = Counter(map(col.__getitem__, ranks))
+        counts.pop("", None)
+        facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return facets
+
+
+def _page(g: Generation, groups: list[tuple[float, int]], skip: int, take: int) -> list[tuple[float, int]]:
+    """``(score, rank)`` of the page: groups in order, each in name order."""
+    out: list[tuple[float, int]] = []
+    for score, bits in groups:
+        count = bits.bit_count()
+        if skip >= count:
+            skip -= count
+            continue
+        out.extend((score, r) for r in members(bits, skip, take - len(out)))
+        skip = 0
+        if len(out) >= take:
+            break
+    return out
+
+
+def _groups(g: Generation, tiers: list[int], by_name: bool) -> list[tuple[float, int]]:
+    """The tiers split by name length (shorter names first), or everything in name order."""
+    if by_name:
+        return [(0.0, _union(tiers))]
+    groups = []
+    for score, tier in zip(TIER_SCORES, tiers):
+        if not tier:
+            continue
+        for length_set in g.length_sets:
+            part = tier & length_set
+            if part:
+                groups.append((score, part))
+    return groups
+
+
+def _union(sets: list[int]) -> int:
+    bits = 0
+    for s in sets:
+        bits |= s
+    return bits
 
 
 def _highlight_terms(words: list[str]) -> list[str]:
@@ -164,12 +233,6 @@ def highlight(text: str, terms: list[str], window: int | None = None) -> Markup:
     return Markup("").join(out)
 
 
-def _allowed(codes: list[str], allowed_codes) -> set[str]:
-    if allowed_codes is None:
-        return set(codes)
-    return set(allowed_codes(list(dict.fromkeys(codes))))
-
-
 def search(si: SearchIndex, query: str | None, filters: dict | None = None, sort: str = "relevance",
            page: int = 1, per_page: int = 20,
            allowed_codes: Callable[[list[str]], Collection[str]] | None = None) -> SearchResult:
@@ -177,72 +240,96 @@ def search(si: SearchIndex, query: str | None, filters: dict | None = None, sort
 
     ``query`` is plain text (operators and field names typed by the public are just words); an empty query
     lists everything. ``filters`` keys: kind, level, region, parent. ``allowed_codes(codes)`` returns the
-    subset of ``codes`` that may be shown; hits, totals, facets and suggestions all respect it.
+    subset of ``codes`` that may be shown; hits, totals, facets and suggestions all respect it. It is asked
+    about every match of the query — unless it has a ``cache_key`` attribute (a hashable token of the
+    database's publication state, e.g. the count and highest id of published rows): then it is asked once
+    about every document per index generation and token, and the verdict is reused by every query.
     """
     if sort not in ("relevance", "name"):
         raise ValueError(f"unknown sort {sort!r}")
     page = max(1, int(page))
     per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
     words = query_words(query)
-    parts = [q for q in (_word_query(w) for w in words) if q is not None]
-    if words and not parts:
-        return SearchResult(query or "", [], 0, page, per_page)
-    q = And(parts) if len(parts) > 1 else (parts[0] if parts else Every())
-    fq = _filter_query(filters)
-    by_name = sort == "name" or not parts
-
+    for key in filters or {}:
+        if key not in FILTER_FIELDS:
+            raise ValueError(f"unknown search filter {key!r}")
+    by_name = sort == "name" or not words
     with si.held() as held:
-        s = held.searcher
-        if s.doc_count() == 0:
+        g = si.view(held)
+        if g.size == 0:
             return SearchResult(query or "", [], 0, page, per_page, {name: [] for name in FACET_FIELDS})
-        # One pass over every match (Whoosh's top-k pruning saves less than a second pass costs here).
-        def every_match():
-            results = s.search(q, filter=fq, limit=None, sortedby="name_sort" if by_name else None,
-                               scored=not by_name, terms=False)
-            return [(item[0], item[1]) for item in results.top_n]
 
-        ranked_all = held.cached_matches((repr(q), repr(fq), by_name), every_match)
-        code_col = si.column(held, "code")
-        allowed = _allowed([code_col[d] for _, d in ranked_all], allowed_codes)
-        ranked, seen = [], set()
-        for score, docnum in ranked_all:
-            code = code_col[docnum]
-            if code in allowed and code not in seen:   # never a stale duplicate
-                seen.add(code)
-                ranked.append((score, docnum))
-        facets = {}
-        for name in FACET_FIELDS:
-            col = si.column(held, name)
-            counts = Counter(col[docnum] for _, docnum in ranked)
-            counts.pop("", None)
-            facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        def compute():
+            found = _match(g, words, filters)
+            if found is None:
+                return None
+            match, tiers = found
+            return match, tiers, _facets(g, members(match))
+
+        key = (tuple(words), tuple(sorted((k, str(v)) for k, v in (filters or {}).items() if v not in (None, ""))))
+        cached = held.cached_matches(key, compute)
+        if cached is None:
+            return SearchResult(query or "", [], 0, page, per_page)
+        match, tiers, facets = cached
+        if allowed_codes is not None or g.has_duplicates:
+            state = getattr(allowed_codes, "cache_key", None)
+            if state is not None:     # the caller names its database state: one verdict on every document
+                every = held.cached_matches(("\x00hidden", state), lambda: _hidden(g, g.all, allowed_codes))
+                hidden = match & every
+            else:
+                hidden = _hidden(g, match, allowed_codes)
+            if hidden:
+                match &= ~hidden
+                tiers = [t & ~hidden for t in tiers]
+                facets = _facets(g, members(match))
+        total = match.bit_count()
+        rows = _page(g, _groups(g, tiers, by_name), (page - 1) * per_page, per_page)
         terms = _highlight_terms(words)
         hits = []
-        for score, docnum in ranked[(page - 1) * per_page: page * per_page]:
-            f = s.stored_fields(docnum)
+        for score, rank in rows:
+            f = held.searcher.stored_fields(g.docnum(rank))
             hits.append(SearchHit(
                 code=f["code"], name=f["name"], name_html=highlight(f["name"], terms),
                 short_name=f.get("short_name", ""),
                 snippet_html=highlight(f.get("functions", ""), terms, window=SNIPPET_CHARS),
                 kind=f.get("kind", ""), level=f.get("level", ""), region_code=f.get("region_code", ""),
                 parent_code=f.get("parent_code", ""), parent_name=f.get("parent_name", ""),
-                score=float(score) if not by_name else 0.0,
+                score=score if not by_name else 0.0,
             ))
-        suggestions = _suggest(s, words, allowed_codes) if words and not ranked else []
-    return SearchResult(query or "", hits, len(ranked), page, per_page, facets, suggestions)
+        suggestions = _suggest(g, held.searcher, words, allowed_codes) if words and not total else []
+    return SearchResult(query or "", hits, total, page, per_page, facets, suggestions)
 
 
-def _suggest(s, words: list[str], allowed_codes, limit: int = 5) -> list[str]:
+def _hidden(g: Generation, match: int, allowed_codes) -> int:
+    """Matches that may not be shown: codes ``allowed_codes`` refuses, and any second copy of a code."""
+    ranks = members(match)
+    codes = g.columns["code"]
+    matched = [codes[r] for r in ranks]
+    allowed = set(allowed_codes(list(dict.fromkeys(matched)))) if allowed_codes is not None else None
+    seen: set[str] = set()
+    hidden = []
+    for rank, code in zip(ranks, matched):
+        if (allowed is not None and code not in allowed) or code in seen:
+            hidden.append(rank)
+        seen.add(code)
+    return set_of(hidden, g.size) if hidden else 0
+
+
+def _suggest(g: Generation, s, words: list[str], allowed_codes, limit: int = 5) -> list[str]:
     """Did-you-mean: published names sharing the most character pairs with the query, closest first."""
     text = "".join(words)
     pairs = sorted({p for w in words for p in analyzer.char_pairs(w)})
     if not pairs:
         return []
-    loose = Or([Term("name_chars", p) for p in pairs] + [Term("name", t) for t in analyzer.query_words(text)])
-    found = s.search(loose, limit=50, terms=False)
-    candidates = [(hit["code"], hit["name"]) for hit in found]
-    allowed = _allowed([c for c, _ in candidates], allowed_codes)
-    names = {name for code, name in candidates if code in allowed}
+    sets = sorted((g.term("name_chars", p) for p in pairs), key=int.bit_count)
+    sets = [b for b in sets if b]
+    counts: Counter = Counter()
+    for bits in sets[:8]:                            # the rarest pairs say the most
+        counts.update(members(bits, take=2000))
+    ranks = [r for r, _n in counts.most_common(50)]
+    codes = g.columns["code"]
+    allowed = _allowed_list([codes[r] for r in ranks], allowed_codes)
+    names = {s.stored_fields(g.docnum(r))["name"] for r in ranks if codes[r] in allowed}
     for w in words:   # a near-miss of an abbreviation: suggest it when a shown unit carries its full form
         close = difflib.get_close_matches(w, list(ABBREVIATIONS), n=1, cutoff=0.6) if len(w) <= 6 else []
         for short in close:
@@ -251,3 +338,8 @@ def _suggest(s, words: list[str], allowed_codes, limit: int = 5) -> list[str]:
     scored = sorted(((difflib.SequenceMatcher(None, text, n).ratio(), n) for n in names), key=lambda x: (-x[0], x[1]))
     return [n for ratio, n in scored if ratio >= 0.4 and n != text][:limit]
 
+
+def _allowed_list(codes: list[str], allowed_codes) -> set[str]:
+    if allowed_codes is None:
+        return set(codes)
+    return set(allowed_codes(list(dict.fromkeys(codes))))

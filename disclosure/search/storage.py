@@ -9,6 +9,7 @@ failing; a write that still cannot get the lock after :data:`WRITE_WAIT_SECONDS`
 """
 from __future__ import annotations
 
+import collections
 import fcntl
 import gc
 import logging
@@ -25,14 +26,9 @@ from whoosh import writing
 from whoosh.index import LockError
 
 from disclosure.search import analyzer
-from disclosure.search.documents import (
-    _document_fields,
-    _initials,
-    _segmented_fields,
-    _writer_fields,
-)
+from disclosure.search.documents import _document_fields, _initials, _packed, _writer_fields
 from disclosure.search.handle import SearchIndex
-from disclosure.search.schema import SearchDocument, build_schema
+from disclosure.search.schema import SearchDocument, build_schema, schema_signature
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +36,8 @@ INDEX_DIR_NAME = "search_index"
 WRITE_WAIT_SECONDS = 120.0    # total wait for the write lock before giving up (logged, never raised)
 WRITE_LOCK_SLICE = 2.0        # one attempt of writer(timeout=...) within that wait
 REBUILD_LIMITMB = 512
+REBUILD_CHUNK = 256          # documents per task of the rebuild's worker processes
+REBUILD_IN_FLIGHT = 4        # tasks cut ahead of the writer
 
 
 def index_path(data_dir) -> Path:
@@ -48,7 +46,7 @@ def index_path(data_dir) -> Path:
 
 def _check(ix) -> None:
     """Raise if the index cannot be read (garbage files, a foreign schema)."""
-    if ix.schema != build_schema():
+    if schema_signature(ix.schema) != schema_signature(build_schema()):
         raise ValueError("schema differs from this version's")
     with ix.searcher() as s:
         s.doc_count_all()
@@ -166,35 +164,54 @@ def remove_document(si: SearchIndex, code: str, wait: float | None = None) -> bo
     return _write(si, f"removing {code}", lambda w: w.delete_by_term("code", code), wait)
 
 
+def _chunks(docs: Iterable[SearchDocument], size: int):
+    chunk = []
+    for doc in docs:
+        chunk.append(doc)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _cut_in_pool(docs: Iterable[SearchDocument], procs: int):
+    """Documents cut by ``procs`` worker processes, in order, with a bounded number of chunks in flight (the
+    writer is the slower side: an unbounded ``imap`` would pile every cut document up in memory)."""
+    ctx = multiprocessing.get_context("fork")
+    pool = ctx.Pool(procs)
+    try:
+        pending: collections.deque = collections.deque()
+        for chunk in _chunks(docs, REBUILD_CHUNK):
+            pending.append(pool.map_async(_packed, chunk, chunksize=32))
+            if len(pending) > REBUILD_IN_FLIGHT:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+    finally:
+        pool.close()
+        pool.join()
+
+
 def rebuild(si: SearchIndex, docs: Iterable[SearchDocument], procs: int = 2,
             progress: Callable[[int], None] | None = None) -> int:
     """Replace the whole index with ``docs`` in one commit; segmentation runs in ``procs`` processes.
 
-    Holds the write lock throughout (other writers wait); searches see the old index until the commit.
+    The writer (this process) adds pre-cut documents with a large memory pool (``limitmb``) and commits once,
+    replacing every segment (no merging of old ones). Holds the write lock throughout (other writers wait);
+    searches see the old index until the commit.
     """
     analyzer.warm_up()                     # loaded before forking: workers share jieba's tables
     _initials("预热")                       # and pypinyin's
     w = _writer(si, limitmb=REBUILD_LIMITMB)
     count = 0
     try:
-        if procs > 1:
-            ctx = multiprocessing.get_context("fork")
-            pool = ctx.Pool(procs)
-            try:
-                for packed in pool.imap(_segmented_fields, docs, chunksize=32):
-                    w.add_document(**_writer_fields(packed))
-                    count += 1
-                    if progress:
-                        progress(1)
-            finally:
-                pool.close()
-                pool.join()
-        else:
-            for doc in docs:
-                w.add_document(**_document_fields(doc))
-                count += 1
-                if progress:
-                    progress(1)
+        packed_docs = _cut_in_pool(docs, procs) if procs > 1 else (_packed(d) for d in docs)
+        for packed in packed_docs:
+            w.add_document(**_writer_fields(packed))
+            count += 1
+            if progress:
+                progress(1)
         w.commit(mergetype=writing.CLEAR)
     except BaseException:
         w.cancel()

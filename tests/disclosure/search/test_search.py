@@ -143,3 +143,28 @@ def test_allowed_codes_filter_hits_facets_and_suggestions(corpus_index):
 def test_every_unit_of_the_corpus_is_found_by_its_own_name(corpus_index):
     for doc in CORPUS:
         assert codes(search(corpus_index, doc.name))[0] == doc.code
+
+
+def test_an_allowed_codes_with_a_cache_key_is_asked_once_per_state(corpus_index):
+    asked = []
+
+    def allowed(codes):
+        asked.append(len(codes))
+        return [c for c in codes if c != SCJ]
+
+    allowed.cache_key = ("published", 1)
+    assert codes(search(corpus_index, "市场监督管理局", allowed_codes=allowed)) == [XHSCJ]
+    assert SCJ not in codes(search(corpus_index, "杭州市", allowed_codes=allowed, per_page=100))
+    assert search(corpus_index, "", allowed_codes=allowed).total == len(CORPUS) - 1
+    assert asked == [len(CORPUS)]                       # one verdict on every document, reused
+    allowed.cache_key = ("published", 2)                # the database changed: asked again
+    assert codes(search(corpus_index, "市监局", allowed_codes=allowed)) == [XHSCJ]
+    assert len(asked) == 2
+
+
+def test_relevance_tiers_exact_name_then_names_then_functions(corpus_index):
+    found = codes(search(corpus_index, "杭州市审计局"))
+    assert found[:2] == [SJJ, SJZX]                     # the exact name, then a longer name containing it
+    found = codes(search(corpus_index, "审计"))
+    assert found.index(SJZX) < found.index(SCJ) if SCJ in found else True
+    assert search(corpus_index, "审计").hits[0].score > search(corpus_index, "社会保险").hits[0].score
