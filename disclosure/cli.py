@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.registry import creditcode
 from portal.registry.models import Unit
 
-from disclosure import services
+from disclosure import indexing, services
 from disclosure.snapshot import unpublishable_reason
 
 DEFAULT_OPINION = "管理员通过命令行公开（已进行保密审查）"
@@ -54,7 +54,7 @@ def publish(codes: tuple[str, ...], all_changed: bool, opinion: str) -> None:
         fail("不能同时给出单位代码和 --all。")
     actor_name = cli_actor_name()
     published = skipped = 0
-    with acting_as(actor_name):
+    with acting_as(actor_name), indexing.deferred_updates():   # one search-index update for the whole run
         if all_changed:
             units = services.changed_units(None)
             with click.progressbar(units, label="公开单位", show_pos=True) as bar:

@@ -15,6 +15,7 @@ from portal.errors import InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.timeutil import utcnow
 
+from disclosure import indexing
 from disclosure.models import Publication, PublicationStatus as S
 
 SYSTEM = "system"
@@ -96,6 +97,7 @@ def apply(actor, publication: Publication, name: str, *, actor_name: str | None 
         publication.withdraw_reason = reason
     publication.status = transition.target.value
     db.session.flush()
+    indexing.mark_for_reindex(publication, source, transition.target)  # search follows after the commit
     audit.record(
         f"publication.{name}", "publication", publication.id,
         changes={"status": [source.value if source else None, transition.target.value]},

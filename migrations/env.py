@@ -40,6 +40,17 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+# Tables some migrations create on PostgreSQL only and that no model declares (the PostgreSQL search
+# table of disclosure.search.pg): `db check` and autogenerate leave them alone.
+DATABASE_ONLY_TABLES = {"search_documents"}
+
+
+def include_name(name, type_, parent_names):
+    if type_ == "table":
+        return name not in DATABASE_ONLY_TABLES
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -60,7 +71,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_name=include_name,
     )
 
     with context.begin_transaction():
@@ -95,6 +107,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=include_name,
             **conf_args
         )
 

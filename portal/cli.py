@@ -7,11 +7,13 @@ import click
 from flask.cli import AppGroup
 
 users_cli = AppGroup("users", help="用户：创建用户、签发 API 令牌。")
-units_cli = AppGroup("units", help="机构编制台账：导入单位。")
+units_cli = AppGroup("units", help="机构编制台账：导入、公开、撤回单位。")
 demo_cli = AppGroup("demo", help="演示数据。")
 audit_cli = AppGroup("audit", help="审计日志：校验哈希链。")
+search_cli = AppGroup("search", help="公开信息检索：重建索引。")
+bench_cli = AppGroup("bench", help="性能测试：生成测试数据。")
 
-GROUPS = (users_cli, units_cli, demo_cli, audit_cli)
+GROUPS = (users_cli, units_cli, demo_cli, audit_cli, search_cli, bench_cli)
 
 
 def cli_actor_name() -> str:

@@ -54,6 +54,9 @@ DEFAULTS: dict = {
     "DISCLOSURE_TWO_PERSON_RULE": True,
     # disclosure: whether published snapshots show the actual headcount (实有人数)
     "DISCLOSURE_SHOW_ACTUAL": False,
+    # public search backend: "whoosh" (an index under the data directory, the default) or "postgres" (a table
+    # in the PostgreSQL database, for offices running several app servers; needs DATABASE_URL=postgresql://...)
+    "SEARCH_BACKEND": "whoosh",
     # how many reverse proxies (nginx) sit in front: their X-Forwarded-For/-Proto/-Host are trusted
     # for that many hops, so the audit trail records the client's address, not the proxy's; 0 = none
     "PROXY_COUNT": 0,
