@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from portal.accounts import permissions
 from portal.errors import InvalidInput, NotFound, PermissionDenied
 from portal.extensions import db
+from portal.registry import creditcode
 from portal.registry.models import Unit, UnitStatus
 
 from disclosure import lifecycle
@@ -210,6 +211,116 @@ def publish_now(actor, unit: Unit, opinion: str, *, actor_name: str | None = Non
         raise PermissionDenied("双人审核已开启：提交与保密审查须由两人分别完成。")
     [publication] = propose(actor, unit, actor_name=actor_name)
     return approve(actor, publication, opinion, actor_name=actor_name)
+
+
+# ---------------------------------------------------------------- the internal screens (lists, state, diff)
+
+# the order of a snapshot's fields on the screens; ``changed_fields`` compares them in this order
+SNAPSHOT_FIELDS = (
+    "name", "short_name", "code", "kind", "level", "category", "funding", "is_civil_service_managed", "parent",
+    "region", "established_on", "other_names", "functions_md", "departments", "quotas", "approved_total",
+    "actual_total", "posts", "documents",
+)
+
+_LIST_ORDER = {
+    S.PROPOSED: (Publication.proposed_at.asc(), Publication.id.asc()),  # the oldest waits longest
+    S.PUBLISHED: (Publication.reviewed_at.desc(), Publication.id.desc()),
+    S.REJECTED: (Publication.reviewed_at.desc(), Publication.id.desc()),
+    S.WITHDRAWN: (Publication.withdrawn_at.desc(), Publication.id.desc()),
+}
+
+
+def publications_query(actor, status: S):
+    """``select(Publication)`` in ``status`` for units in ``actor``'s write scope, in list order."""
+    scope = permissions.units_query(actor, for_write=True).with_only_columns(Unit.id)
+    return (
+        select(Publication)
+        .where(Publication.status == status.value, Publication.unit_id.in_(scope))
+        .order_by(*_LIST_ORDER[status])
+    )
+
+
+def writable_unit_or_404(actor, unit_id) -> Unit:
+    """A unit in ``actor``'s write scope by id (NotFound otherwise, whatever the id)."""
+    try:
+        unit_id = int(unit_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    unit = db.session.get(Unit, unit_id) if 0 < unit_id < 2**31 else None
+    if unit is None:
+        raise NotFound()
+    return _scoped(actor, unit)
+
+
+def find_units(actor, *, ids: Iterable = (), codes: Iterable[str] = ()) -> list[Unit]:
+    """Units in ``actor``'s write scope by id or credit code, in the order given, without repeats.
+    NotFound when any is missing or out of scope (existence is not revealed); InvalidInput for a
+    malformed credit code."""
+    units: dict[int, Unit] = {}
+    for unit_id in ids:
+        unit = writable_unit_or_404(actor, unit_id)
+        units.setdefault(unit.id, unit)
+    for code in codes:
+        problem = creditcode.validation_error(str(code or ""))
+        if problem:
+            raise InvalidInput({"unit_codes": f"{code}：{problem}"})
+        unit = db.session.execute(
+            select(Unit).where(Unit.code == creditcode.normalise(str(code)))
+        ).scalar_one_or_none()
+        if unit is None:
+            raise NotFound()
+        units.setdefault(unit.id, _scoped(actor, unit))
+    return list(units.values())
+
+
+def propose_units(actor, *, ids: Iterable = (), codes: Iterable[str] = ()) -> list[Publication]:
+    """提交公开 of the units chosen on a screen or in the API (all or nothing)."""
+    return propose(actor, find_units(actor, ids=ids, codes=codes))
+
+
+def unit_versions(actor, unit: Unit) -> list[Publication]:
+    """Every version of ``unit`` (the internal record: proposed, rejected, withdrawn …), newest first."""
+    _scoped(actor, unit)
+    return list(db.session.execute(
+        select(Publication).where(Publication.unit_id == unit.id).order_by(Publication.version.desc())
+    ).scalars())
+
+
+@dataclass(frozen=True)
+class PublicationState:
+    """Where a unit stands (the unit page's panel): its published version, its open proposal,
+    its latest version of any state, whether the register says something not yet published, and
+    why it cannot be proposed now (None when it can)."""
+
+    current: Publication | None
+    proposal: Publication | None
+    latest: Publication | None
+    is_changed: bool
+    blocker: str | None
+
+
+def publication_state(unit: Unit) -> PublicationState:
+    latest = db.session.execute(
+        select(Publication).where(Publication.unit_id == unit.id).order_by(Publication.version.desc()).limit(1)
+    ).scalar_one_or_none()
+    return PublicationState(
+        current=current_publication(unit), proposal=open_proposal(unit), latest=latest,
+        is_changed=unpublishable_reason(unit) is None and snapshot_changed(unit), blocker=_check_proposable(unit),
+    )
+
+
+def baseline(publication: Publication) -> Publication | None:
+    """What a proposal is compared with on the review page: the unit's published version."""
+    current = current_publication(publication.unit)
+    return None if current is None or current.id == publication.id else current
+
+
+def changed_fields(old: dict | None, new: dict) -> list[str]:
+    """Snapshot keys whose values differ (every key present when there is no ``old``), in screen order."""
+    old = old or {}
+    keys = [k for k in SNAPSHOT_FIELDS if k in old or k in new]
+    keys += sorted((set(old) | set(new)) - set(SNAPSHOT_FIELDS) - {"schema"})
+    return [k for k in keys if old.get(k) != new.get(k)]
 
 
 # ---------------------------------------------------------------- the classification cascade

@@ -1,0 +1,1 @@
+"""WTForms of the disclosure package, one module per concern (publications, announcements)."""
