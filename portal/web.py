@@ -140,9 +140,9 @@ def _unread_count() -> int:
     return unread_count(current_user)
 
 
-@bp.route("/")
+@bp.route("/workspace")
 def index():
-    """Home: the workspace for signed-in users; the public home comes with the disclosure portal."""
+    """The workspace for signed-in users (the public portal's home is ``/``, served by ``disclosure``)."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
     return render_template("core/index.html")

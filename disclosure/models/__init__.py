@@ -1,3 +1,4 @@
+from disclosure.models.announcements import Announcement
 from disclosure.models.publications import Publication, PublicationStatus
 
-__all__ = ["Publication", "PublicationStatus"]
+__all__ = ["Announcement", "Publication", "PublicationStatus"]

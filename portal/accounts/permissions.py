@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, str] = {
     "audit.read": "查阅审计日志",
     "disclosure.publish": "提交信息公开",
     "disclosure.approve": "审核信息公开（保密审查）",
+    "announcements.manage": "管理通知公告",
     "hotline.identity": "查看举报人身份",
     "cases.manage": "办理督查事项",
     "settings.manage": "管理系统设置",
@@ -30,7 +31,7 @@ ROLE_DEFAULTS: dict[str, frozenset[str]] = {
     Role.ADMIN.value: frozenset(
         {
             "registry.read", "registry.edit", "offices.manage", "users.manage", "audit.read",
-            "disclosure.publish", "disclosure.approve", "settings.manage",
+            "disclosure.publish", "disclosure.approve", "announcements.manage", "settings.manage",
         }
     ),
     Role.INSPECTOR.value: frozenset({"registry.read", "cases.manage"}),

@@ -361,12 +361,12 @@ _VERB_LABELS = {
     "password_reset": _l("重置密码"), "password_change": _l("修改密码"), "permission": _l("调整权限"),
     "locked": _l("账户锁定"),
     "propose": _l("提交审核"), "approve": _l("审核通过"), "reject": _l("审核不通过"),
-    "supersede": _l("被新版本替代"), "republish": _l("自动重新公开"),
+    "supersede": _l("被新版本替代"), "republish": _l("自动重新公开"), "unpublish": _l("撤下"),
 }
 _OBJECT_LABELS = {
     "user": _l("用户"), "unit": _l("单位"), "office": _l("编办"), "token": _l("访问令牌"),
     "discipline_body": _l("纪检监察机关"), "document": _l("文件"), "department": _l("内设机构"),
-    "publication": _l("信息公开"), "case": _l("督查事项"),
+    "publication": _l("信息公开"), "case": _l("督查事项"), "announcement": _l("通知公告"),
 }
 
 

@@ -139,7 +139,7 @@ def test_pages_use_the_vendored_assets(client):
 
 def test_layout_has_skip_link_and_mobile_navbar(client, make_user, login):
     login(make_user(role="admin"))
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/workspace").get_data(as_text=True)
     assert 'name="viewport"' in html
     assert '<a class="visually-hidden-focusable skip-link" href="#main">跳到正文</a>' in html
     assert '<main id="main"' in html
@@ -180,7 +180,7 @@ def _nav_labels(html):
 ])
 def test_navigation_follows_role(client, login, user_of_role, role, expected):
     login(user_of_role(role))
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/workspace").get_data(as_text=True)
     assert _nav_labels(html) == expected
     assert ("本单位" in html) == (role == "unit")
 
@@ -193,7 +193,7 @@ def test_navigation_follows_revoked_permission(client, login, make_user):
     admin.permission_overrides.append(UserPermission(permission="audit.read", is_granted=False))
     db.session.commit()
     login(admin)
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/workspace").get_data(as_text=True)
     assert _nav_labels(html) == {"机构编制台账", "编办", "用户管理"}
 
 
@@ -209,14 +209,14 @@ def test_unread_notification_count(client, login, make_user):
     db.session.add(Notification(user=other, kind="test", subject="别人的"))
     db.session.commit()
     login(user)
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/workspace").get_data(as_text=True)
     assert '3<span class="visually-hidden">条未读</span>' in html
     assert "您有 3 条未读通知。" in html
 
 
 def test_no_badge_without_unread_notifications(client, login, make_user):
     login(make_user(role="inspector"))
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/workspace").get_data(as_text=True)
     assert "条未读" not in html
 
 
@@ -228,7 +228,7 @@ def test_no_badge_without_unread_notifications(client, login, make_user):
 ])
 def test_dashboard_by_role(client, login, user_of_role, role, present, absent):
     login(user_of_role(role))
-    response = client.get("/")
+    response = client.get("/workspace")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<h1" in html and "工作台" in html
@@ -244,7 +244,7 @@ def test_dashboard_links_work(client, login, user_of_role):
     for role in ("admin", "inspector", "unit", "discipline"):
         user = user_of_role(role)
         login(user)
-        html = client.get("/").get_data(as_text=True)
+        html = client.get("/workspace").get_data(as_text=True)
         links = set(re.findall(r'<a class="(?:nav-link|btn)[^"]*"\s+href="(/[^"#]*)"', html))
         assert links, role
         for link in sorted(links):
@@ -256,13 +256,13 @@ def test_dashboard_links_work(client, login, user_of_role):
 def test_unit_user_goes_to_its_own_unit(client, login, user_of_role):
     user = user_of_role("unit")
     login(user)
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/workspace").get_data(as_text=True)
     assert f'href="{url_for("registry.unit_detail", unit_id=user.unit_id, _external=False)}"' in html
     assert _nav_labels(html) == set()
 
 
-def test_anonymous_home_goes_to_login(client):
-    response = client.get("/")
+def test_anonymous_workspace_goes_to_login(client):
+    response = client.get("/workspace")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 

@@ -73,10 +73,10 @@ def test_login_flashes_the_lock_message(client, make_user):
     [
         ("/notifications", "/notifications"),
         ("/users?page=2", "/users?page=2"),
-        ("https://evil.example/steal", "/"),
-        ("//evil.example/steal", "/"),
-        ("/\\evil.example", "/"),
-        ("javascript:alert(1)", "/"),
+        ("https://evil.example/steal", "/workspace"),
+        ("//evil.example/steal", "/workspace"),
+        ("/\\evil.example", "/workspace"),
+        ("javascript:alert(1)", "/workspace"),
     ],
 )
 def test_next_only_to_local_paths(client, make_user, next_param, expected):

@@ -133,7 +133,7 @@ def test_the_list_is_paged_on_the_server(app, client, login, people, write_event
 
 def test_the_navigation_offers_the_page_only_with_audit_read(client, login, people):
     login(people.city_auditor)
-    assert 'href="/audit/"' in client.get("/").get_data(as_text=True)
+    assert 'href="/audit/"' in client.get("/workspace").get_data(as_text=True)
     client.post("/logout")
     login(people.xihu_inspector)
-    assert 'href="/audit/"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/audit/"' not in client.get("/workspace").get_data(as_text=True)
