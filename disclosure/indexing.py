@@ -35,7 +35,7 @@ from portal.extensions import db
 from portal.registry.models import Unit
 
 from disclosure.models import Publication, PublicationStatus
-from disclosure.queries import public_publications, public_snapshot
+from disclosure.queries import code_in, public_publications, public_snapshot
 from disclosure.search import SearchDocument, SearchIndex, analyzer, open_or_create_index
 from disclosure.search import rebuild as whoosh_rebuild
 
@@ -122,7 +122,7 @@ def documents_for(codes: Collection[str]) -> tuple[list[SearchDocument], set[str
     codes = sorted(set(codes))
     found: dict[str, SearchDocument] = {}
     for start in range(0, len(codes), CHUNK):
-        rows = _public_rows(public_publications().where(Unit.code.in_(codes[start:start + CHUNK])))
+        rows = _public_rows(public_publications().where(code_in(codes[start:start + CHUNK])))
         for p, u in rows:
             found[u.code] = document_from_snapshot(public_snapshot(p, u), u.code)
     return list(found.values()), set(codes) - set(found)

@@ -44,13 +44,14 @@ from portal.timeutil import as_utc, to_beijing, utcnow
 from disclosure import services
 from disclosure.models import Publication
 from disclosure.public_search import search_units
-from disclosure.queries import public_publications, public_snapshot
+from disclosure.queries import code_in, public_names, public_publications, public_snapshot
 
 log = logging.getLogger(__name__)
 
 UnitUrl = Callable[[str], str]
 
 PER_PAGE = 20
+PARENT_FACETS = 50       # parent bodies listed in the facets (the largest first)
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 BATCH = 500
@@ -114,7 +115,7 @@ def _rows_by_code(codes: Collection[str]) -> dict[str, tuple[Publication, Unit]]
     if not codes:
         return {}
     rows = db.session.execute(
-        public_publications().where(Unit.code.in_(list(codes))).options(selectinload(Unit.parent))
+        public_publications().where(code_in(list(codes))).options(selectinload(Unit.parent))
     ).all()
     return {unit.code: (publication, unit) for publication, unit in rows}
 
@@ -147,14 +148,15 @@ def _facets(raw: dict[str, list[tuple[str, int]]]) -> dict[str, list[dict]]:
         known = set(enum_cls.codes())
         return [{"code": c, "label": enum_cls(c).label, "count": n} for c, n in pairs if c in known]
 
-    # a parent is named only when it is public itself, by its own public name (never from the index)
-    parents = _rows_by_code([c for c, _ in raw.get("parent_code", [])])
+    # a parent is named only when it is public itself, by its own public name (never from the index); the
+    # largest PARENT_FACETS only (a broad query at 100,000 units has thousands of parents)
+    parent_counts = raw.get("parent_code", [])[:PARENT_FACETS]
+    parents = public_names([c for c, _ in parent_counts])
     return {
         "kind": coded(UnitKind, raw.get("kind", [])),
         "level": coded(Level, raw.get("level", [])),
         "region": [{"code": c, "name": regions.full_name(c), "count": n} for c, n in raw.get("region_code", [])],
-        "parent": [{"code": c, "name": parents[c][0].snapshot["name"], "count": n}
-                   for c, n in raw.get("parent_code", []) if c in parents],
+        "parent": [{"code": c, "name": parents[c], "count": n} for c, n in parent_counts if c in parents],
     }
 
 
@@ -373,9 +375,12 @@ def _mtime(path: Path) -> float:
 def last_change() -> datetime | None:
     """The latest publication, review or withdrawal of any unit (a withdrawal, a classification's cascade
     and an abolition all stamp one), in UTC."""
-    reviewed, withdrawn = db.session.execute(
-        select(func.max(Publication.reviewed_at), func.max(Publication.withdrawn_at))
-    ).one()
+    # two scalar subqueries: each max() is then one look-up in its column's index (one SELECT of both
+    # maxima scans the table)
+    reviewed, withdrawn = db.session.execute(select(
+        select(func.max(Publication.reviewed_at)).scalar_subquery(),
+        select(func.max(Publication.withdrawn_at)).scalar_subquery(),
+    )).one()
     return max((as_utc(v) for v in (reviewed, withdrawn) if v is not None), default=None)
 
 

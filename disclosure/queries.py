@@ -32,7 +32,7 @@ def public_publications() -> Select:
     )
 
 
-def _code_in(codes: list[str]):
+def code_in(codes: list[str]):
     """``Unit.id IN (ids of these codes)``: written so SQLite looks the codes up in their unique index
     first (given ``Unit.code IN (…)`` beside ``status = 'active'`` it walks every active unit instead)."""
     return Unit.id.in_(select(Unit.id).where(Unit.code.in_(codes)))
@@ -47,7 +47,7 @@ def public_codes(codes: Collection[str]) -> set[str]:
     for start in range(0, len(codes), 500):
         chunk = codes[start:start + 500]
         found.update(db.session.execute(
-            public_publications().with_only_columns(Unit.code).where(_code_in(chunk))
+            public_publications().with_only_columns(Unit.code).where(code_in(chunk))
         ).scalars())
     return found
 
@@ -188,7 +188,7 @@ def public_names(codes: Collection[str]) -> dict[str, str]:
     for start in range(0, len(codes), 500):
         chunk = codes[start:start + 500]
         names.update(db.session.execute(
-            public_publications().with_only_columns(Unit.code, SNAP_NAME).where(_code_in(chunk))
+            public_publications().with_only_columns(Unit.code, SNAP_NAME).where(code_in(chunk))
         ).all())
     return names
 

@@ -52,11 +52,12 @@ class Publication(db.Model):
     proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_by_name: Mapped[str | None] = mapped_column(String(100))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # indexed: the open-data API's Last-Modified is the latest review or withdrawal of any publication
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     review_opinion: Mapped[str | None] = mapped_column(Text)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_by_name: Mapped[str | None] = mapped_column(String(100))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
 
     unit = relationship("Unit")
