@@ -150,3 +150,21 @@ def test_facets_and_codes_stay_right_across_segments_and_commits(fresh_index):
     assert dict(first.facets["kind"]) == {"admin": 4, "party": 1, "institution": 1}
     assert dict(after.facets["kind"]) == {"admin": 2, "party": 2, "institution": 1}
     assert {h.code for h in after.hits} == {d.code for d in CORPUS if "杭州市" in d.name} - {CORPUS[1].code}
+
+
+def test_a_two_process_rebuild_indexes_the_same_terms_as_one_process(tmp_path):
+    """With several processes the writers cut raw text themselves; the index must answer exactly as a
+    single process's pre-cut documents do."""
+    many = [dataclasses.replace(d, code=f"{d.code}-{n}") for n in range(4) for d in CORPUS]
+    answers = []
+    for procs in (1, 2):
+        si = open_or_create_index(tmp_path / f"p{procs}")
+        try:
+            assert rebuild(si, iter(many), procs=procs) == len(many)
+            answers.append({q: (r.total, [h.code for h in r.hits])
+                            for q in ("编办", "市监局", "审计", "市场监督", "吃空饷", "知识产权", "sjj", "医疗保障局")
+                            for r in [search(si, q, per_page=50)]})
+        finally:
+            si.close()
+    assert answers[0] == answers[1]
+    assert answers[0]["编办"][0] == 4 and answers[0]["吃空饷"][0] == 4
