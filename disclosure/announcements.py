@@ -29,21 +29,21 @@ def may_manage(actor) -> bool:
     return actor is None or permissions.has_permission(actor, MANAGE)
 
 
-def _require(actor) -> None:
+def require_manage(actor) -> None:
     if not may_manage(actor):
         raise PermissionDenied("您没有管理通知公告的权限。")
 
 
 def announcements_query(actor):
     """``select(Announcement)`` of every announcement (drafts first, then newest), for managers only."""
-    _require(actor)
+    require_manage(actor)
     return select(Announcement).order_by(
         Announcement.is_published.asc(), Announcement.published_at.desc(), Announcement.id.desc()
     )
 
 
 def get_or_404(actor, announcement_id) -> Announcement:
-    _require(actor)
+    require_manage(actor)
     try:
         announcement_id = int(announcement_id)
     except (TypeError, ValueError):
@@ -131,7 +131,7 @@ def _apply(announcement: Announcement, data: dict) -> None:
 
 def create(actor, data: Mapping, *, actor_name: str | None = None) -> Announcement:
     """新建通知公告: a draft, or published at once (or at ``published_at``) when ``is_published``."""
-    _require(actor)
+    require_manage(actor)
     fields = clean(data)
     announcement = Announcement(created_by_id=getattr(actor, "id", None), title="", body_md="", is_published=False)
     before = _state(announcement) | {"title": None, "body_md": None}
@@ -143,7 +143,7 @@ def create(actor, data: Mapping, *, actor_name: str | None = None) -> Announceme
 
 
 def update(actor, announcement: Announcement, data: Mapping, *, actor_name: str | None = None) -> Announcement:
-    _require(actor)
+    require_manage(actor)
     fields = clean(data)
     before = _state(announcement)
     _apply(announcement, fields)
@@ -155,7 +155,7 @@ def update(actor, announcement: Announcement, data: Mapping, *, actor_name: str 
 
 def publish(actor, announcement: Announcement, *, actor_name: str | None = None) -> Announcement:
     """发布 now (a draft); an announcement already published keeps its time."""
-    _require(actor)
+    require_manage(actor)
     if announcement.is_published:
         raise InvalidInput({"_": "该通知公告已发布。"})
     before = _state(announcement)
@@ -168,7 +168,7 @@ def publish(actor, announcement: Announcement, *, actor_name: str | None = None)
 
 def unpublish(actor, announcement: Announcement, *, actor_name: str | None = None) -> Announcement:
     """撤下: the public no longer sees it (it becomes a draft again)."""
-    _require(actor)
+    require_manage(actor)
     if not announcement.is_published:
         raise InvalidInput({"_": "该通知公告尚未发布。"})
     before = _state(announcement)

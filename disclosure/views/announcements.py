@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.errors import InvalidInput, PermissionDenied
+from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.forms import apply_errors
 from portal.registry.queries import paginate
@@ -24,8 +24,7 @@ _NOT_DONE = object()
 
 
 def _require_manage() -> None:
-    if not services.may_manage(current_user):
-        raise PermissionDenied(_("您没有管理通知公告的权限。"))
+    services.require_manage(current_user)
 
 
 def _submit(form, action):
