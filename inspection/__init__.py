@@ -1,6 +1,20 @@
-"""inspection: supervision cases, findings, rectification, assessments and scoring, 12310 intake, referrals,
-statistics (DESIGN.md §3). It imports ``portal``'s core and never ``disclosure``.
+"""inspection: supervision cases (督查事项), findings (问题), rectification notices (整改通知书) and
+supervision instructions (督办).
 
-The package is installed from the start so the distribution's layout is fixed; its modules arrive with the
-cases issue (issue 4), which registers them in ``portal.create_app``.
+Imports only ``portal``'s core. ``init_app`` is called by the composition root (``portal.create_app``).
 """
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from portal.extensions import api
+
+    from inspection import models  # noqa: F401  (tables known to Alembic)
+    from inspection.api import blp as api_blp
+    from inspection.views import bp, load_routes
+
+    load_routes()
+    app.register_blueprint(bp)
+    api.register_blueprint(api_blp)
+
+    from inspection import demo  # noqa: F401  (registers its demo step)

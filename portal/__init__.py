@@ -130,6 +130,7 @@ def _register_packages(app: Flask) -> None:
     from portal.registry import demo as registry_demo  # noqa: F401  (registers its demo step)
     from portal.registry import init_app as init_registry
     from disclosure import init_app as init_disclosure
+    from inspection import init_app as init_inspection
 
     errors.register_error_handlers(app)
     web.init_app(app)
@@ -137,5 +138,6 @@ def _register_packages(app: Flask) -> None:
     init_registry(app)
     init_audit(app)
     init_disclosure(app)
+    init_inspection(app)
     for group in cli.GROUPS:
         app.cli.add_command(group)

@@ -57,6 +57,14 @@ DEFAULTS: dict = {
     # public search backend: "whoosh" (an index under the data directory, the default) or "postgres" (a table
     # in the PostgreSQL database, for offices running several app servers; needs DATABASE_URL=postgresql://...)
     "SEARCH_BACKEND": "whoosh",
+    # inspection: the word after the office's abbreviation in case and notice numbers (杭编督〔2026〕3号,
+    # 杭编督改〔2026〕1号)
+    "CASE_NUMBER_WORD": "督",
+    "NOTICE_NUMBER_WORD": "督改",
+    # inspection: default rectification period, in working days after the notice is issued
+    "RECTIFICATION_WORKING_DAYS": 30,
+    # inspection: a case attachment's size limit (bytes); types are checked by content (portal.files)
+    "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
     # how many reverse proxies (nginx) sit in front: their X-Forwarded-For/-Proto/-Host are trusted
     # for that many hops, so the audit trail records the client's address, not the proxy's; 0 = none
     "PROXY_COUNT": 0,

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "announcements.manage": "管理通知公告",
     "hotline.identity": "查看举报人身份",
     "cases.manage": "办理督查事项",
+    "cases.approve": "审批督查事项（免于整改、重新启用）",
     "settings.manage": "管理系统设置",
 }
 

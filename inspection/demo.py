@@ -1,0 +1,1 @@
+"""Demo step: supervision cases (being built)."""

@@ -1,0 +1,224 @@
+"""Record and edit findings; accept them (销号) or waive them (免于整改, second-person approval)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.accounts.permissions import has_permission
+from portal.audit import services as audit
+from portal.errors import InvalidInput, PermissionDenied
+from portal.extensions import db
+from portal.registry.services import validation as v
+from portal.timeutil import beijing_today, utcnow
+
+from inspection import permissions, rectification
+from inspection.models import Case, CaseStatus, Finding, IndicatorArea, RectificationStatus as R, Severity, ViolationType
+from inspection.services import timeline
+from inspection.services.cases import _flush_versioned
+from inspection.services.common import check_version, require_open, unit_in_scope
+
+TEXT_MAX = 5000
+WORKING = (CaseStatus.VERIFYING.value, CaseStatus.RECTIFYING.value)
+
+
+def _fields(case: Case, data: dict, errors: v.Errors, *, partial: bool = False) -> dict:
+    out: dict = {}
+
+    def present(key):
+        return not partial or key in data
+
+    if present("area"):
+        out["area"] = v.enum(data, "area", errors, "评估指标领域", IndicatorArea, required=True)
+    if present("violation_type"):
+        out["violation_type"] = v.enum(data, "violation_type", errors, "问题类型", ViolationType, required=True)
+    if present("description"):
+        out["description"] = v.text(data, "description", errors, "问题描述", required=True, max_len=TEXT_MAX)
+    if present("basis"):
+        out["basis"] = v.text(data, "basis", errors, "依据", max_len=TEXT_MAX) or ""
+    if present("severity"):
+        out["severity"] = v.enum(data, "severity", errors, "严重程度", Severity) or Severity.MINOR.value
+    if present("responsible_unit_id"):
+        raw = data.get("responsible_unit_id")
+        out["responsible_unit"] = (
+            unit_in_scope(case.office, raw, errors, "responsible_unit_id", "责任单位") if raw not in (None, "") else case.unit
+        )
+    if present("needs_rectification"):
+        raw = data.get("needs_rectification")
+        out["needs_rectification"] = True if raw is None and not partial else v.boolean(
+            data, "needs_rectification", errors, "是否需要整改")
+    if present("due_on"):
+        due = v.a_date(data, "due_on", errors, "整改期限")
+        if due is not None and due <= beijing_today():
+            errors.add("due_on", f"整改期限须晚于今天（{beijing_today():%Y-%m-%d}），“{due:%Y-%m-%d}”已过。")
+        out["due_on"] = due
+    return out
+
+
+def _require_working(case: Case) -> None:
+    require_open(case)
+    if case.status not in WORKING:
+        raise InvalidInput({"_": "请先开始调查核实，再记录问题。"})
+
+
+def add_finding(actor, case: Case, data: dict) -> Finding:
+    if not permissions.may_write(actor, case):
+        raise PermissionDenied()
+    _require_working(case)
+    errors = v.Errors()
+    values = _fields(case, data, errors)
+    if errors:
+        raise InvalidInput(errors)
+    # the case row's lock (PostgreSQL) serialises numbering of findings within the case
+    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    seq = (db.session.scalar(select(func.max(Finding.seq)).where(Finding.case_id == case.id)) or 0) + 1
+    needs = values["needs_rectification"]
+    finding = Finding(
+        case_id=case.id, seq=seq, area=values["area"], violation_type=values["violation_type"],
+        description=values["description"], basis=values["basis"], severity=values["severity"],
+        responsible_unit_id=values["responsible_unit"].id, needs_rectification=needs,
+        due_on=values["due_on"] if needs else None,
+        rectification_status=R.PENDING.value if needs else None,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(finding)
+    db.session.flush()
+    timeline.record(case, "finding_add", f"记录问题{seq}：{ViolationType(finding.violation_type).raw_label}",
+                    actor=actor, finding=finding, audit_type="finding",
+                    details={"area": finding.area, "violation_type": finding.violation_type,
+                             "responsible_unit_id": finding.responsible_unit_id})
+    return finding
+
+
+def _snapshot(f: Finding) -> dict:
+    return {"area": f.area, "violation_type": f.violation_type, "description": f.description, "basis": f.basis,
+            "severity": f.severity, "responsible_unit_id": f.responsible_unit_id,
+            "needs_rectification": f.needs_rectification, "due_on": f.due_on}
+
+
+def update_finding(actor, finding: Finding, data: dict) -> Finding:
+    case = finding.case
+    if not permissions.may_write(actor, case):
+        raise PermissionDenied()
+    check_version(finding, data.get("version"), f"问题{finding.seq}")
+    _require_working(case)
+    if finding.notice_id is not None:
+        raise InvalidInput({"_": "该问题已随整改通知下发，内容和期限已固定，不能再修改（期限调整请走延期申请）。"})
+    errors = v.Errors()
+    values = _fields(case, data, errors, partial=True)
+    if errors:
+        raise InvalidInput(errors)
+    before = _snapshot(finding)
+    for key in ("area", "violation_type", "description", "basis", "severity"):
+        if key in values and values[key] is not None:
+            setattr(finding, key, values[key])
+    if values.get("responsible_unit") is not None:
+        finding.responsible_unit_id = values["responsible_unit"].id
+    if "needs_rectification" in values:
+        finding.needs_rectification = values["needs_rectification"]
+        if not finding.needs_rectification:
+            finding.rectification_status, finding.due_on = None, None
+        elif finding.rectification_status is None:
+            finding.rectification_status = R.PENDING.value
+    if "due_on" in values and finding.needs_rectification:
+        finding.due_on = values["due_on"]
+        finding.is_due_provisional = False
+    changes = audit.diff(before, _snapshot(finding))
+    if not changes:
+        return finding
+    _flush_versioned(f"问题{finding.seq}")
+    timeline.record(case, "finding_update", f"修改问题{finding.seq}", actor=actor, finding=finding,
+                    audit_type="finding", changes=changes)
+    return finding
+
+
+def _check_move(actor, finding: Finding, name: str) -> rectification.Move:
+    case = finding.case
+    move = rectification.move(name)
+    allowed = permissions.may_approve(actor, case) if move.permission == permissions.APPROVE \
+        else permissions.may_write(actor, case)
+    if not allowed:
+        if move.permission == permissions.APPROVE and permissions.may_write(actor, case):
+            raise PermissionDenied(f"“{move.label}”须由具有“审批督查事项”权限的人员审批。")
+        raise PermissionDenied()
+    require_open(case)
+    state = R(finding.rectification_status) if finding.rectification_status else None
+    if state not in move.sources:
+        label = state.raw_label if state else "无需整改"
+        raise InvalidInput({"_": f"问题{finding.seq}当前为“{label}”，不能{move.label}。"})
+    return move
+
+
+def accept(actor, finding: Finding, comment: str | None = None) -> Finding:
+    """验收销号: the rectification of ``finding`` is done."""
+    move = _check_move(actor, finding, "accept")
+    if finding.notice_id is None:
+        raise InvalidInput({"_": f"问题{finding.seq}尚未随整改通知下发，不能验收销号。"})
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > TEXT_MAX:
+        raise InvalidInput({"comment": f"验收意见不能超过 {TEXT_MAX} 个字。"})
+    source = finding.rectification_status
+    finding.rectification_status = move.target.value
+    finding.accepted_at, finding.accepted_by_id, finding.acceptance_comment = utcnow(), actor.id if actor else None, comment
+    _flush_versioned(f"问题{finding.seq}")
+    timeline.record(finding.case, "finding_accept", f"问题{finding.seq}验收销号", actor=actor, finding=finding,
+                    audit_type="finding", changes={"rectification_status": [source, move.target.value]})
+    return finding
+
+
+def request_waiver(actor, finding: Finding, reason) -> Finding:
+    """Propose 免于整改 with a reason; someone else holding ``cases.approve`` decides."""
+    case = finding.case
+    if not permissions.may_write(actor, case):
+        raise PermissionDenied()
+    require_open(case)
+    if finding.rectification_status not in rectification.OPEN_STATES:
+        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        raise InvalidInput({"_": f"问题{finding.seq}当前为“{label}”，不能申请免于整改。"})
+    if finding.is_waiver_requested:
+        raise InvalidInput({"_": f"问题{finding.seq}已有待审批的免于整改申请。"})
+    errors = v.Errors()
+    text = v.text({"reason": reason}, "reason", errors, "免于整改理由", required=True, max_len=TEXT_MAX)
+    if errors:
+        raise InvalidInput(errors)
+    finding.waiver_reason = text
+    finding.waiver_requested_by_id = actor.id if actor else None
+    finding.waiver_requested_at = utcnow()
+    _flush_versioned(f"问题{finding.seq}")
+    timeline.record(case, "waiver_request", f"申请问题{finding.seq}免于整改：{text}", actor=actor, finding=finding,
+                    audit_type="finding", details={"reason": text})
+    approvers = [u for u in db.session.scalars(select(User).where(User.office_id == case.office_id,
+                                                                  User.is_enabled.is_(True)))
+                 if has_permission(u, permissions.APPROVE)]
+    timeline.tell(approvers, actor, "case", f"督查事项 {case.number} 有免于整改申请待审批", timeline.case_link(case))
+    return finding
+
+
+def decide_waiver(actor, finding: Finding, *, approve: bool, comment: str | None = None) -> Finding:
+    """Approve (→ waived) or refuse a pending waiver request; never by the person who asked."""
+    move = _check_move(actor, finding, "waive")
+    case = finding.case
+    if not finding.is_waiver_requested:
+        raise InvalidInput({"_": f"问题{finding.seq}没有待审批的免于整改申请。"})
+    if actor is not None and actor.id == finding.waiver_requested_by_id:
+        raise PermissionDenied("免于整改须由申请人以外的人员审批。")
+    comment = (comment or "").strip() or None
+    if not approve and not comment:
+        raise InvalidInput({"comment": "不同意免于整改时须填写意见。"})
+    if comment and len(comment) > TEXT_MAX:
+        raise InvalidInput({"comment": f"审批意见不能超过 {TEXT_MAX} 个字。"})
+    source = finding.rectification_status
+    if approve:
+        finding.rectification_status = move.target.value
+        finding.waiver_approved_by_id, finding.waiver_approved_at = actor.id if actor else None, utcnow()
+        summary = f"同意问题{finding.seq}免于整改" + (f"：{comment}" if comment else "")
+        changes = {"rectification_status": [source, move.target.value]}
+    else:
+        finding.waiver_requested_at, finding.waiver_requested_by_id, finding.waiver_reason = None, None, None
+        summary = f"不同意问题{finding.seq}免于整改：{comment}"
+        changes = None
+    _flush_versioned(f"问题{finding.seq}")
+    timeline.record(case, "waiver_approve" if approve else "waiver_refuse", summary, actor=actor, finding=finding,
+                    audit_type="finding", changes=changes, details={"comment": comment} if comment else None)
+    timeline.tell(timeline.case_people(case), actor, "case", f"督查事项 {case.number} 免于整改申请已审批",
+                  timeline.case_link(case))
+    return finding
