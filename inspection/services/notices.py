@@ -24,8 +24,8 @@ REQUIREMENTS_MAX = 5000
 
 
 def default_requirements(case) -> str:
-    return (f"经调查核实，你单位存在以下机构编制问题。请按照“一事一账、全程留痕”的要求逐项整改，"
-            f"在整改期限内通过本系统报送整改报告和佐证材料。逾期未完成整改的，将暂停受理你单位机构编制事项。")
+    return ("经调查核实，你单位存在以下机构编制问题。请按照“一事一账、全程留痕”的要求逐项整改，"
+            "在整改期限内通过本系统报送整改报告和佐证材料。逾期未完成整改的，将暂停受理你单位机构编制事项。")
 
 
 def issue(actor, case, *, requirements: str | None = None) -> RectificationNotice:
