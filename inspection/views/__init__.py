@@ -14,4 +14,4 @@ bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 
 def load_routes() -> None:
     """Import the route modules (each attaches its routes to ``bp``)."""
-    from inspection.views import cases, instructions, notices  # noqa: F401
+    from inspection.views import attachments, cases, instructions, lists, notices  # noqa: F401

@@ -1,0 +1,2 @@
+"""(being built)"""
+from inspection.views import bp  # noqa: F401
