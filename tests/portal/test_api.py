@@ -128,6 +128,12 @@ class _EchoSchema(Schema):
 
 
 @pytest.fixture()
+def app(fresh_app):
+    """This module registers a test-only blueprint (``echo``): each test gets an app of its own."""
+    return fresh_app
+
+
+@pytest.fixture()
 def echo(app):
     """A POST endpoint with a JSON body, registered like every package's (its path is test-only)."""
     from portal.apiutil import login_required_api
