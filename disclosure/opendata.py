@@ -39,6 +39,7 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.registry import creditcode, regions
 from portal.registry.models import Level, PostRank, QuotaCategory, Unit, UnitKind
+from portal.spreadsheets import csv_cell
 from portal.timeutil import as_utc, to_beijing, utcnow
 
 from disclosure import services
@@ -259,16 +260,6 @@ def csv_columns(with_actual: bool) -> list[tuple[str, Callable[[dict], object]]]
 
 def _beijing(iso: str | None) -> str:
     return to_beijing(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M:%S") if iso else ""
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> object:
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_chunks(unit_url: UnitUrl, batch: int | None = None) -> Iterator[bytes]:
