@@ -170,6 +170,8 @@ def _flush_versioned(what: str) -> None:
 
 def transition(actor, case: Case, to, *, reason: str | None = None, requirements: str | None = None) -> Case:
     """Move ``case`` to status ``to`` (a code or label) along the lifecycle table."""
+    if not permissions.may_write(actor, case):
+        raise PermissionDenied()  # before anything that would describe the case's state
     try:
         target = CaseStatus.from_label(str(to or ""))
     except ValueError:

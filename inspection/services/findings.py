@@ -82,6 +82,7 @@ def add_finding(actor, case: Case, data: dict) -> Finding:
     )
     db.session.add(finding)
     db.session.flush()
+    db.session.expire(case, ["findings"])  # a loaded collection would miss it (the guards read it)
     timeline.record(case, "finding_add", f"记录问题{seq}：{ViolationType(finding.violation_type).raw_label}",
                     actor=actor, finding=finding, audit_type="finding",
                     details={"area": finding.area, "violation_type": finding.violation_type,
@@ -195,6 +196,8 @@ def request_waiver(actor, finding: Finding, reason) -> Finding:
 
 def decide_waiver(actor, finding: Finding, *, approve: bool, comment: str | None = None) -> Finding:
     """Approve (→ waived) or refuse a pending waiver request; never by the person who asked."""
+    if actor is None:  # the second person must be a named user (the table's waiver_second_person check)
+        raise PermissionDenied("免于整改须由具有“审批督查事项”权限的人员在系统中审批。")
     move = _check_move(actor, finding, "waive")
     case = finding.case
     if not finding.is_waiver_requested:

@@ -101,7 +101,7 @@ def sign(actor, delivery: NoticeDelivery) -> NoticeDelivery:
         raise PermissionDenied("只有收文单位的人员可以签收。")
     if delivery.is_signed:
         raise InvalidInput({"_": f"该通知已于 {to_beijing(delivery.signed_at):%Y-%m-%d %H:%M} 由 {delivery.signed_by_name} 签收。"})
-    delivery.signed_at, delivery.signed_by_id, delivery.signed_by_name = utcnow(), actor.id, actor.username
+    delivery.signed_at, delivery.signed_by_id, delivery.signed_by_name = utcnow(), actor.id, actor.label[:100]
     db.session.flush()
     notice = delivery.notice
     timeline.record(notice.case, "notice_sign", f"{delivery.unit.name}签收 {notice.number}", actor=actor,

@@ -28,7 +28,7 @@ def record(case: Case, kind: str, summary: str, *, actor, finding: Finding | Non
     )
     db.session.add(event)
     audit.record(
-        f"{audit_type}.{kind}", audit_type, audit_id if audit_id is not None else (finding.id if finding else case.id),
+        f"{audit_type}.{kind.removeprefix(audit_type + '_')}", audit_type, audit_id if audit_id is not None else (finding.id if finding else case.id),
         changes=changes,
         details={"case_id": case.id, "number": case.number, **({"finding_seq": finding.seq} if finding else {}),
                  **(details or {})},

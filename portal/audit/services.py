@@ -361,12 +361,18 @@ _VERB_LABELS = {
     "password_reset": _l("重置密码"), "password_change": _l("修改密码"), "permission": _l("调整权限"),
     "locked": _l("账户锁定"),
     "propose": _l("提交审核"), "approve": _l("审核通过"), "reject": _l("审核不通过"),
+    "verify": _l("开始调查核实"), "issue_notice": _l("下发整改通知"), "supplementary_notice": _l("下发补充整改通知"),
+    "close": _l("销号办结"), "dismiss": _l("不予立案"), "reopen": _l("重新启用"), "note": _l("添加内部备注"),
+    "add": _l("记录"), "accept": _l("验收销号"), "waiver_request": _l("申请免于整改"),
+    "waiver_approve": _l("同意免于整改"), "waiver_refuse": _l("不同意免于整改"), "sign": _l("签收"),
+    "instruction": _l("督办"), "answer": _l("答复"), "attachment": _l("上传附件"), "download": _l("下载"),
     "supersede": _l("被新版本替代"), "republish": _l("自动重新公开"), "unpublish": _l("撤下"),
 }
 _OBJECT_LABELS = {
     "user": _l("用户"), "unit": _l("单位"), "office": _l("编办"), "token": _l("访问令牌"),
     "discipline_body": _l("纪检监察机关"), "document": _l("文件"), "department": _l("内设机构"),
-    "publication": _l("信息公开"), "case": _l("督查事项"), "announcement": _l("通知公告"),
+    "publication": _l("信息公开"), "case": _l("督查事项"), "finding": _l("问题"),
+    "notice": _l("整改通知"), "instruction": _l("督办"), "attachment": _l("附件"), "announcement": _l("通知公告"),
 }
 
 

@@ -1,0 +1,280 @@
+"""Read-side queries for rectification notices, their deliveries (签收) and the unit's workspace.
+
+Every query starts from the role-scoped queries of :mod:`inspection.permissions`, so nothing outside the
+caller's scope is loaded; whatever is not found answers 404 (existence is not revealed). The pages show
+what these return and nothing else: a unit's view never carries another unit's findings, internal notes
+or the timeline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import Select, and_, case as sql_case, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from portal.accounts.permissions import office_subtree_ids
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.timeutil import beijing_today, to_beijing
+
+from inspection import permissions, rectification, workdays
+from inspection.models import (
+    Case, CaseStatus, Finding, NoticeDelivery, NoticeKind, RectificationNotice, RectificationStatus,
+)
+
+ISSUABLE_STATES = (CaseStatus.VERIFYING.value, CaseStatus.RECTIFYING.value)
+SETTLED_STATES = (RectificationStatus.ACCEPTED.value, RectificationStatus.WAIVED.value)
+
+
+# ---------------------------------------------------------------- issuing: what the notice will hold
+
+def writable_case_or_404(user, case_id: int) -> Case:
+    """The case to issue a notice on: 404 outside the user's scope and for anyone but staff (a unit
+    user reads its delivered cases but never reaches the issuing page); 403 for a read-only viewer."""
+    if not permissions.is_staff(user):
+        raise NotFound()
+    return permissions.get_case_or_404(user, case_id, for_write=True)
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    finding: Finding
+    due_on: date
+    is_provisional: bool
+    is_set_by_hand: bool  # the finding had its own deadline; otherwise the working-day default
+    is_past: bool  # the deadline has come or passed: the service refuses to issue
+
+
+@dataclass
+class IssuePreview:
+    items: list[PlannedItem]
+    kind: NoticeKind  # 整改通知 or 补充整改通知
+    moves_case: bool  # issuing moves the case to 整改中
+    state_error: str | None  # the case's state does not allow a notice
+    working_days: int
+    default_due: workdays.Deadline  # the deadline of findings without their own
+    today: date
+
+    @property
+    def has_past_due(self) -> bool:
+        return any(item.is_past for item in self.items)
+
+    @property
+    def can_issue(self) -> bool:
+        return self.state_error is None and bool(self.items) and not self.has_past_due
+
+    @property
+    def unit_names(self) -> list[str]:
+        seen: dict[int, str] = {}
+        for item in self.items:
+            seen.setdefault(item.finding.responsible_unit_id, item.finding.responsible_unit.name)
+        return [seen[k] for k in sorted(seen)]
+
+
+def _unnoticed_clause(case_id: int):
+    """The findings the next notice lists (the same rule as ``services.notices.issue``)."""
+    return and_(
+        Finding.case_id == case_id, Finding.needs_rectification.is_(True), Finding.notice_id.is_(None),
+        Finding.rectification_status.is_not(None), Finding.rectification_status.not_in(SETTLED_STATES),
+    )
+
+
+def issue_preview(case: Case) -> IssuePreview:
+    """Which findings the next notice will list and the deadline each will get."""
+    today = beijing_today()
+    period = int(current_app.config["RECTIFICATION_WORKING_DAYS"])
+    findings = db.session.scalars(
+        select(Finding).where(_unnoticed_clause(case.id))
+        .options(joinedload(Finding.responsible_unit)).order_by(Finding.seq)
+    ).all()
+    default = workdays.add_working_days(today, period)
+    items = [
+        PlannedItem(f, f.due_on, bool(f.is_due_provisional), True, f.due_on <= today) if f.due_on is not None
+        else PlannedItem(f, default.due_on, default.is_provisional, False, False)
+        for f in findings
+    ]
+    has_notice = db.session.scalar(
+        select(RectificationNotice.id).where(RectificationNotice.case_id == case.id).limit(1)
+    ) is not None
+    state_error = None
+    if case.status not in ISSUABLE_STATES:
+        state_error = f"当前状态（{case.status_enum.raw_label}）不能下发整改通知。"
+    return IssuePreview(
+        items=items, kind=NoticeKind.SUPPLEMENTARY if has_notice else NoticeKind.INITIAL,
+        moves_case=case.status == CaseStatus.VERIFYING.value, state_error=state_error,
+        working_days=period, default_due=default, today=today,
+    )
+
+
+# ---------------------------------------------------------------- one notice, one delivery
+
+def notice_or_404(user, notice_id: int) -> RectificationNotice:
+    """A notice of a case the staff user reads, with its findings and deliveries loaded."""
+    if not permissions.is_staff(user):
+        raise NotFound()
+    case_ids = permissions.cases_query(user).with_only_columns(Case.id)
+    notice = db.session.execute(
+        select(RectificationNotice)
+        .where(RectificationNotice.id == notice_id, RectificationNotice.case_id.in_(case_ids))
+        .options(
+            joinedload(RectificationNotice.case), joinedload(RectificationNotice.office),
+            selectinload(RectificationNotice.findings).joinedload(Finding.responsible_unit),
+            selectinload(RectificationNotice.deliveries).joinedload(NoticeDelivery.unit),
+        )
+    ).unique().scalar_one_or_none()
+    if notice is None:
+        raise NotFound()
+    return notice
+
+
+def own_delivery_id(user, notice_id: int) -> int | None:
+    """The delivery of ``notice_id`` to a unit user's own unit, if there is one."""
+    if not permissions.is_unit_user(user):
+        return None
+    return db.session.scalar(
+        select(NoticeDelivery.id).where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.unit_id == user.unit_id)
+    )
+
+
+def delivery_or_404(user, delivery_id: int) -> NoticeDelivery:
+    """A delivery the user reads: its unit's users, or staff who read the case; 404 for anyone else."""
+    delivery = db.session.execute(
+        permissions.deliveries_query(user).where(NoticeDelivery.id == delivery_id)
+        .options(
+            contains_eager(NoticeDelivery.notice).joinedload(RectificationNotice.case),
+            contains_eager(NoticeDelivery.notice).joinedload(RectificationNotice.office),
+            joinedload(NoticeDelivery.unit),
+        )
+    ).unique().scalar_one_or_none()
+    if delivery is None:
+        raise NotFound()
+    return delivery
+
+
+def delivery_findings(delivery: NoticeDelivery) -> list[Finding]:
+    """Only the receiving unit's findings of the notice."""
+    return list(db.session.scalars(
+        select(Finding)
+        .where(Finding.notice_id == delivery.notice_id, Finding.responsible_unit_id == delivery.unit_id)
+        .order_by(Finding.seq)
+    ))
+
+
+def may_sign(user, delivery: NoticeDelivery) -> bool:
+    """Shows the 签收 button; ``services.notices.sign`` decides again."""
+    return permissions.is_unit_user(user) and user.unit_id == delivery.unit_id and not delivery.is_signed
+
+
+# ---------------------------------------------------------------- the unit's workspace
+
+def unit_deliveries_query(user) -> Select:
+    """The unit's deliveries, unsigned first, newest notice first."""
+    return (
+        permissions.deliveries_query(user)
+        .options(contains_eager(NoticeDelivery.notice))
+        .order_by(sql_case((NoticeDelivery.signed_at.is_(None), 0), else_=1),
+                  RectificationNotice.issued_at.desc(), NoticeDelivery.id.desc())
+    )
+
+
+def unit_findings_query(user) -> Select:
+    """The findings sent to the unit, open ones first, earliest deadline first."""
+    return (
+        permissions.findings_query(user)
+        .options(joinedload(Finding.notice))
+        .order_by(sql_case((Finding.rectification_status.in_(SETTLED_STATES), 1), else_=0),
+                  Finding.due_on, Finding.case_id, Finding.seq)
+    )
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    finding: Finding
+    delivery_id: int | None
+    days_left: int | None  # working days from today to the deadline; None once settled
+    is_overdue: bool
+
+
+def finding_rows(user, findings: list[Finding]) -> list[FindingRow]:
+    """Deadline facts for one page of the unit's findings, and the delivery each came on (one query)."""
+    notice_ids = {f.notice_id for f in findings}
+    deliveries = dict(db.session.execute(
+        select(NoticeDelivery.notice_id, NoticeDelivery.id)
+        .where(NoticeDelivery.notice_id.in_(notice_ids), NoticeDelivery.unit_id == user.unit_id)
+    ).all()) if notice_ids else {}
+    today = beijing_today()
+    rows = []
+    for f in findings:
+        open_ = f.rectification_status not in SETTLED_STATES and f.due_on is not None
+        rows.append(FindingRow(
+            f, deliveries.get(f.notice_id),
+            workdays.working_days_between(today, f.due_on) if open_ else None,
+            rectification.is_overdue(f, today),
+        ))
+    return rows
+
+
+# ---------------------------------------------------------------- unsigned deliveries (staff)
+
+def unsigned_query(user, *, include_subordinates: bool = False) -> Select:
+    """Deliveries not yet signed, of cases of the staff user's office (and below, on request), oldest first."""
+    if not permissions.is_staff(user):
+        raise NotFound()
+    offices = office_subtree_ids(user.office) if include_subordinates else select(user.office_id)
+    return (
+        select(NoticeDelivery)
+        .join(NoticeDelivery.notice).join(RectificationNotice.case)
+        .where(NoticeDelivery.signed_at.is_(None), Case.office_id.in_(offices),
+               Case.id.in_(permissions.cases_query(user).with_only_columns(Case.id)))
+        .options(contains_eager(NoticeDelivery.notice).contains_eager(RectificationNotice.case),
+                 joinedload(NoticeDelivery.unit))
+        .order_by(RectificationNotice.issued_at, NoticeDelivery.id)
+    )
+
+
+def days_since(moment, today: date | None = None) -> int:
+    """Calendar days from a stored time's Beijing date to today (Beijing)."""
+    return ((today or beijing_today()) - to_beijing(moment).date()).days
+
+
+# ---------------------------------------------------------------- the case page's panel
+
+@dataclass
+class CasePanel:
+    visible: bool = False  # staff who read the case, or a unit user with notices on it
+    notices: list[RectificationNotice] = field(default_factory=list)
+    pending_count: int = 0  # findings needing rectification that no notice lists yet
+    may_issue: bool = False
+    next_kind: NoticeKind = NoticeKind.INITIAL
+    unit_view: bool = False  # a unit user: only its own deliveries
+    own_deliveries: dict[int, NoticeDelivery] = field(default_factory=dict)
+
+
+def case_panel(user, case: Case) -> CasePanel:
+    """The notices of ``case`` with their deliveries (two queries); whether the user may issue one now.
+    A unit user gets only the notices delivered to its unit."""
+    query = (select(RectificationNotice).where(RectificationNotice.case_id == case.id)
+             .options(selectinload(RectificationNotice.deliveries).joinedload(NoticeDelivery.unit))
+             .order_by(RectificationNotice.issued_at, RectificationNotice.id))
+    unit_view = permissions.is_unit_user(user)
+    if unit_view:
+        query = query.where(RectificationNotice.id.in_(
+            select(NoticeDelivery.notice_id).where(NoticeDelivery.unit_id == user.unit_id)))
+    elif not permissions.is_staff(user):
+        return CasePanel()
+    notices = list(db.session.scalars(query))
+    panel = CasePanel(visible=not unit_view or bool(notices), notices=notices, unit_view=unit_view,
+                      next_kind=NoticeKind.SUPPLEMENTARY if notices else NoticeKind.INITIAL)
+    if unit_view:
+        panel.own_deliveries = {d.notice_id: d for n in notices for d in n.deliveries if d.unit_id == user.unit_id}
+        return panel
+    # case.findings is usually loaded already by the case page: counting it costs no query
+    panel.pending_count = sum(
+        1 for f in case.findings if f.needs_rectification and f.notice_id is None
+        and f.rectification_status is not None and not f.is_settled
+    )
+    panel.may_issue = (panel.pending_count > 0 and case.status in ISSUABLE_STATES
+                       and permissions.may_write(user, case))
+    return panel
