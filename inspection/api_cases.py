@@ -69,6 +69,7 @@ class CaseListArgs(PageArgs):
     source = fields.String(metadata={"description": "来源，" + _codes(CaseSource)})
     status = fields.String(metadata={"description": "状态，" + _codes(CaseStatus)})
     unit_id = fields.String(metadata={"description": "被督查单位 id", "format": "int32"})
+    unit_code = fields.String(metadata={"description": "被督查单位的统一社会信用代码（与 unit_id 二选一）"})
     region = fields.String(metadata={"description": "被督查单位所在行政区划（6 位代码，含下级区划）"})
     area = fields.String(metadata={"description": "有该评估指标领域的问题，" + _codes(IndicatorArea)})
     violation_type = fields.String(metadata={"description": "有该类型的问题，" + _codes(ViolationType)})

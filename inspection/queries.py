@@ -17,7 +17,7 @@ from portal.accounts.models import User
 from portal.accounts.permissions import offices_query, office_subtree_ids
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.registry import regions
+from portal.registry import creditcode, regions
 from portal.registry.models import Office, Unit
 from portal.registry.queries import _enum_value, _flag, region_prefix, visible_office
 
@@ -42,6 +42,7 @@ class CaseFilters:
     source: str | None = None      # CaseSource code
     status: str | None = None      # CaseStatus code
     unit_id: int | None = None
+    unit_code: str | None = None   # the unit's 统一社会信用代码 (the web form's field; the API may use either)
     region: str | None = None      # 6-digit region code: the unit's region is it or inside it
     area: str | None = None        # IndicatorArea code: cases having a finding in that area
     violation_type: str | None = None
@@ -76,6 +77,7 @@ class CaseFilters:
             source=_enum_value(data, "source", CaseSource, "来源", errors),
             status=_enum_value(data, "status", CaseStatus, "状态", errors),
             unit_id=_int(data, "unit_id", "被督查单位无效。", errors),
+            unit_code=_unit_code(data, errors),
             region=region,
             area=_enum_value(data, "area", IndicatorArea, "指标领域", errors),
             violation_type=_enum_value(data, "violation_type", ViolationType, "问题类型", errors),
@@ -115,6 +117,18 @@ def _int(data: Mapping, key: str, message: str, errors: dict) -> int | None:
         errors[key] = message
         return None
     return value
+
+
+def _unit_code(data: Mapping, errors: dict) -> str | None:
+    raw = str(data.get("unit_code") or "").strip()
+    if not raw:
+        return None
+    code = creditcode.normalise(raw)
+    problem = creditcode.validation_error(code)
+    if problem:
+        errors["unit_code"] = problem
+        return None
+    return code
 
 
 def _date(data: Mapping, key: str, label: str, errors: dict) -> date | None:
@@ -187,7 +201,7 @@ def filtered_cases(user: User, filters: CaseFilters) -> Select:
         # a unit sees only what was sent to it: filtering on the source (a 12310 report?), its reference
         # or the dates the office received the lead would let it probe what it is never shown
         refused = {name: "单位用户不能按此条件筛选。"
-                   for name in ("source", "date_from", "date_to", "unit_id", "region")
+                   for name in ("source", "date_from", "date_to", "unit_id", "unit_code", "region")
                    if getattr(filters, name) not in (None, "")}
         if refused:
             raise InvalidInput(refused)
@@ -206,17 +220,21 @@ def filtered_cases(user: User, filters: CaseFilters) -> Select:
         query = query.where(Case.status == filters.status)
     if filters.unit_id is not None:
         query = query.where(Case.unit_id == filters.unit_id)
+    if filters.unit_code is not None:
+        query = query.where(Case.unit_id.in_(select(Unit.id).where(Unit.code == filters.unit_code)))
     if filters.region:
         prefix = region_prefix(filters.region)
         query = query.where(Case.unit_id.in_(
             select(Unit.id).where(Unit.region_code.startswith(prefix, autoescape=True))
         ))
-    if filters.area:
-        query = query.where(exists().where(*_finding_scope(user), Finding.area == filters.area))
-    if filters.violation_type:
-        query = query.where(exists().where(*_finding_scope(user), Finding.violation_type == filters.violation_type))
-    if filters.overdue:
-        query = query.where(exists().where(*_finding_scope(user), overdue_clause()))
+    # the finding filters apply to one and the same finding: "a 超编进人 finding in 编制核定和管理情况"
+    finding_conditions = [
+        *((Finding.area == filters.area,) if filters.area else ()),
+        *((Finding.violation_type == filters.violation_type,) if filters.violation_type else ()),
+        *((overdue_clause(),) if filters.overdue else ()),
+    ]
+    if finding_conditions:
+        query = query.where(exists().where(*_finding_scope(user), *finding_conditions))
     if filters.date_from:
         query = query.where(Case.received_on >= filters.date_from)
     if filters.date_to:

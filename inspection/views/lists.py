@@ -11,22 +11,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField
 
 from portal.errors import InvalidInput, NotFound
 from portal.extensions import db
 from portal.forms import apply_errors
-from portal.registry.models import Unit
 from portal.registry.queries import paginate
 from portal.timeutil import beijing_today
 
 from inspection import exports, permissions, queries
-from inspection.models import Case, CaseSource, CaseStatus, IndicatorArea, ViolationType
+from inspection.models import CaseSource, CaseStatus, IndicatorArea, ViolationType
 from inspection.views import bp
-
-UNIT_CHOICES_MAX = 500
-
 
 def _select(label):
     # choices are set per request; queries.CaseFilters.from_mapping validates the value
@@ -40,7 +35,8 @@ class CaseFilterForm(FlaskForm):
     q = StringField(_l("关键词"), render_kw={"placeholder": _l("编号、标题、来源编号或单位名称"), "maxlength": 100})
     source = _select(_l("来源"))
     status = _select(_l("状态"))
-    unit_id = _select(_l("被督查单位"))
+    # a code, not a select: a register of thousands of units makes no usable drop-down
+    unit_code = StringField(_l("被督查单位（统一社会信用代码）"), render_kw={"maxlength": 18, "placeholder": "11330100…"})
     region = StringField(_l("行政区划"), render_kw={"maxlength": 6, "inputmode": "numeric", "placeholder": "330100"})
     area = _select(_l("指标领域"))
     violation_type = _select(_l("问题类型"))
@@ -50,14 +46,13 @@ class CaseFilterForm(FlaskForm):
     include_subordinate = BooleanField(_l("含下级编办"))
     overdue = BooleanField(_l("只看有逾期问题的"))
 
-    def __init__(self, formdata, offices, units, *args, **kwargs):
+    def __init__(self, formdata, offices, *args, **kwargs):
         super().__init__(formdata, *args, **kwargs)
         everything = ("", _("全部"))
         self.source.choices = [everything] + CaseSource.choices()
         self.status.choices = [everything] + CaseStatus.choices()
         self.area.choices = [everything] + IndicatorArea.choices()
         self.violation_type.choices = [everything] + ViolationType.choices()
-        self.unit_id.choices = [everything] + [(str(u.id), u.name) for u in units]
         self.office_id.choices = [("", _("本编办"))] + [
             (str(o.id), "　" * max(o.depth - offices[0].depth, 0) + o.name) for o in offices
         ]
@@ -72,14 +67,6 @@ def _require_staff():
     raise NotFound()
 
 
-def _unit_choices() -> list[Unit]:
-    """Units that have a case the caller reads (not the whole register)."""
-    unit_ids = permissions.cases_query(current_user).with_only_columns(Case.unit_id).distinct()
-    return list(db.session.scalars(
-        select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.name).limit(UNIT_CHOICES_MAX)
-    ))
-
-
 def _per_page() -> int:
     return int(current_app.config.get("PER_PAGE", 25))
 
@@ -90,7 +77,7 @@ def list_cases():
     elsewhere = _require_staff()
     if elsewhere is not None:
         return elsewhere
-    form = CaseFilterForm(request.args, queries.office_choices(current_user), _unit_choices())
+    form = CaseFilterForm(request.args, queries.office_choices(current_user))
     pagination, counts, errors, filters = None, {}, {}, None
     try:
         filters = queries.CaseFilters.from_mapping(request.args)

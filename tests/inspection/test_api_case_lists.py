@@ -73,3 +73,15 @@ def test_lists_do_not_query_per_row(client, w, make_case, make_finding, issue_no
     after = {user.username: statements(user) for user in (w.inspector, w.unit_user)}
     assert {k: v[1] for k, v in after.items()} == {"insp": 5, "bureau_user": 5}
     assert {k: v[0] for k, v in before.items()} == {k: v[0] for k, v in after.items()}
+
+
+def test_the_list_filters_by_unit_code_and_refuses_a_bad_one(client, w, make_case):
+    from tests.inspection.api_support import auth
+
+    wanted = make_case(unit_id=w.centre.id, title="中心事项")
+    make_case(title="审计局事项")
+    answer = client.get("/api/v1/cases", query_string={"unit_code": w.centre.code}, headers=auth(w.inspector))
+    assert answer.status_code == 200
+    assert [item["id"] for item in answer.get_json()["items"]] == [wanted.id]
+    bad = client.get("/api/v1/cases", query_string={"unit_code": "123"}, headers=auth(w.inspector))
+    assert bad.status_code == 422 and "unit_code" in bad.get_json()["error"]["fields"]

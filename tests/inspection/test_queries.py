@@ -77,6 +77,7 @@ def test_keyword_is_case_insensitive(w, cases, make_case):
 
 def test_unit_and_region(w, cases):
     assert set(parsed_ids(w.inspector, unit_id=str(w.centre.id))) == {cases["hotline"].id}
+    assert set(parsed_ids(w.inspector, unit_code=w.centre.code.lower())) == {cases["hotline"].id}
     # 330100 (杭州市) takes the city's units and the districts'; 330106 only the xihu unit
     assert set(parsed_ids(w.inspector, region="330100", include_subordinate="1")) == {c.id for c in cases.values()}
     assert parsed_ids(w.inspector, region="330106", include_subordinate="1") == [cases["xihu"].id]
@@ -100,6 +101,8 @@ def test_date_range_is_inclusive(w, cases):
     ({"region": "999999"}, "region"),
     ({"region": "abc"}, "region"),
     ({"unit_id": "abc"}, "unit_id"),
+    ({"unit_code": "123"}, "unit_code"),
+    ({"unit_code": "91330100MA2AXXXXX0"}, "unit_code"),
     ({"office_id": "1.5"}, "office_id"),
     ({"office_id": "-3"}, "office_id"),
     ({"date_from": "2026-13-01"}, "date_from"),
@@ -244,3 +247,13 @@ def test_list_loads_relations_without_n_plus_one(app, w, cases, make_case):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(names) == 9
     assert len(statements) <= 6, statements
+
+
+def test_finding_filters_apply_to_one_and_the_same_finding(w, cases, make_case, make_finding):
+    both = make_case(title="两个问题")
+    make_finding(both, area="staffing", violation_type="over_posts")
+    make_finding(both, area="functions", violation_type="duty_failure")
+    assert parsed_ids(w.inspector, area="staffing", violation_type="over_posts") == [both.id]
+    assert parsed_ids(w.inspector, area="functions", violation_type="duty_failure") == [both.id]
+    # staffing is one finding, duty_failure another: no single finding is both
+    assert parsed_ids(w.inspector, area="staffing", violation_type="duty_failure") == []
