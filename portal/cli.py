@@ -12,8 +12,9 @@ demo_cli = AppGroup("demo", help="演示数据。")
 audit_cli = AppGroup("audit", help="审计日志：校验哈希链。")
 search_cli = AppGroup("search", help="公开信息检索：重建索引。")
 bench_cli = AppGroup("bench", help="性能测试：生成测试数据。")
+reminders_cli = AppGroup("reminders", help="提醒：整改期限提醒与逾期通知（由 cron 定时执行），并发送待发邮件。")
 
-GROUPS = (users_cli, units_cli, demo_cli, audit_cli, search_cli, bench_cli)
+GROUPS = (users_cli, units_cli, demo_cli, audit_cli, search_cli, bench_cli, reminders_cli)
 
 
 def cli_actor_name() -> str:

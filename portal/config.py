@@ -65,6 +65,20 @@ DEFAULTS: dict = {
     "RECTIFICATION_WORKING_DAYS": 30,
     # inspection: a case attachment's size limit (bytes); types are checked by content (portal.files)
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    # e-mail (SMTP): off by default; a mail carries a short subject and a link, never content.
+    # BASE_URL is the portal's address as users reach it (links in mails), e.g. "https://bianban.example"
+    "MAIL_ENABLED": False,
+    "MAIL_HOST": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,      # STARTTLS after connecting
+    "MAIL_USE_SSL": False,      # SMTP over TLS from the start (port 465)
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "noreply@localhost",
+    "MAIL_TIMEOUT": 10,
+    # notifications older than this are never mailed (switching mail on does not send an old backlog)
+    "MAIL_MAX_AGE_HOURS": 72,
+    "BASE_URL": "http://127.0.0.1:5000",
     # how many reverse proxies (nginx) sit in front: their X-Forwarded-For/-Proto/-Host are trusted
     # for that many hops, so the audit trail records the client's address, not the proxy's; 0 = none
     "PROXY_COUNT": 0,

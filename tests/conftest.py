@@ -30,6 +30,8 @@ TEST_CONFIG = {
 
 STRONG_PASSWORD = "Zhengce#2026ok"
 
+pytest_plugins = ["tests.mail_fixtures"]  # smtp_server, mail_on: an SMTP server on loopback
+
 
 def _make_database_url(tmp_path_factory) -> tuple[str, callable]:
     base = os.environ.get("TEST_DATABASE_URL")

@@ -15,9 +15,10 @@ from inspection.models.findings import Finding
 from inspection.models.instructions import SupervisionInstruction
 from inspection.models.notices import NoticeDelivery, RectificationNotice
 from inspection.models.numbering import NumberCounter
+from inspection.models.reminders import ReminderSent
 
 __all__ = [
     "Case", "CaseAttachment", "CaseEvent", "CaseMember", "CaseNote", "CaseSource", "CaseStatus", "Finding",
     "IndicatorArea", "InstructionKind", "NoticeDelivery", "NoticeKind", "NumberCounter", "RectificationNotice",
-    "RectificationStatus", "Severity", "SupervisionInstruction", "ViolationType",
+    "RectificationStatus", "ReminderSent", "Severity", "SupervisionInstruction", "ViolationType",
 ]

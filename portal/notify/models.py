@@ -20,5 +20,7 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # e-mail delivery (SMTP, when enabled): sent once; a failure is retried on the next delivery run
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     user = relationship("User")
