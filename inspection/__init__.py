@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(api_blp)
 
     from inspection import demo  # noqa: F401  (registers its demo step)
+    from inspection import cli  # noqa: F401  (registers `reminders send`)
