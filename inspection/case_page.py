@@ -16,7 +16,7 @@ from portal.registry.queries import paginate
 
 from inspection import lifecycle, permissions, rectification
 from inspection.models import Case, CaseEvent, CaseMember, CaseNote, CaseSource, CaseStatus, Finding
-from inspection.models import RectificationStatus as R
+from inspection.services import findings
 from inspection.services.common import FROZEN
 
 WORKING = (CaseStatus.VERIFYING.value, CaseStatus.RECTIFYING.value)
@@ -73,18 +73,14 @@ def _finding_history(case: Case) -> dict[int, list[CaseEvent]]:
 
 
 def _row(user, case: Case, finding: Finding, history, *, may_write: bool, may_approve: bool) -> FindingRow:
+    """A finding's line, with the actions the services would accept from ``user`` now (their own checks)."""
     row = FindingRow(finding=finding, overdue=rectification.is_overdue(finding), history=history)
-    if case.status in FROZEN:
+    if not may_write:
         return row
-    state = R(finding.rectification_status) if finding.rectification_status else None
-    row.may_edit = may_write and case.status in WORKING and finding.notice_id is None
-    row.may_accept = (may_write and finding.notice_id is not None
-                      and state in rectification.move("accept").sources)
-    row.may_request_waiver = (may_write and finding.rectification_status in rectification.OPEN_STATES
-                              and not finding.is_waiver_requested)
-    row.may_decide_waiver = (may_approve and finding.is_waiver_requested
-                             and state in rectification.move("waive").sources
-                             and finding.waiver_requested_by_id != user.id)
+    row.may_edit = findings.allowed(findings.check_edit, user, finding)
+    row.may_accept = findings.allowed(findings.check_accept, user, finding)
+    row.may_request_waiver = findings.allowed(findings.check_request_waiver, user, finding)
+    row.may_decide_waiver = may_approve and findings.allowed(findings.check_decide_waiver, user, finding)
     return row
 
 
@@ -111,7 +107,7 @@ def build(user, case: Case, args) -> CasePage:
         case=case, team=[m.user for m in members], rows=rows, transitions=lifecycle.available(user, case),
         events=events, notes=notes, may_write=may_write,
         may_edit_case=may_write and case.status not in FROZEN,
-        may_add_finding=may_write and case.status in WORKING,
+        may_add_finding=findings.allowed(findings.check_add, user, case),
         is_hotline=case.source == CaseSource.HOTLINE.value,
     )
     page.action_keys = _action_keys(page)

@@ -94,11 +94,16 @@ def get_finding_or_404(user: User, finding_id: int, *, for_write: bool = False) 
     return finding
 
 
+def may_open_cases(user: User | None) -> bool:
+    """May ``user`` register cases (for its own office)? Staff holding cases.manage."""
+    return user is not None and is_staff(user) and has_permission(user, MANAGE)
+
+
 def may_write(user: User | None, case: Case) -> bool:
     """May ``user`` change ``case``? (``None``, the command line, always may.)"""
     if user is None:
         return True
-    return is_staff(user) and has_permission(user, MANAGE) and case.office_id == user.office_id
+    return may_open_cases(user) and case.office_id == user.office_id
 
 
 def may_approve(user: User | None, case: Case) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.accounts.permissions import has_permission
 from portal.audit import services as audit
 from portal.errors import InvalidInput, PermissionDenied
 from portal.extensions import db
@@ -17,13 +16,14 @@ from inspection.models import Case, CaseMember, CaseNote, CaseSource, CaseStatus
 from inspection.services import timeline
 from inspection.services.common import check_version, inspector_of, office_inspectors, require_open, unit_in_scope
 
+NO_CASE_RIGHTS = "您没有办理督查事项的权限。"
 TITLE_MAX, TEXT_MAX, REF_MAX, NOTE_MAX, REASON_MAX = 200, 20000, 200, 5000, 2000
 
 
 def _office_for(actor, data: dict) -> Office:
     if actor is not None:
-        if not permissions.is_staff(actor) or not has_permission(actor, permissions.MANAGE):
-            raise PermissionDenied("您没有办理督查事项的权限。")
+        if not permissions.may_open_cases(actor):
+            raise PermissionDenied(NO_CASE_RIGHTS)
         return actor.office
     office = db.session.get(Office, int(data.get("office_id") or 0)) if data.get("office_id") else None
     if office is None:

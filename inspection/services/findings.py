@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.permissions import has_permission
 from portal.audit import services as audit
-from portal.errors import InvalidInput, PermissionDenied
+from portal.errors import InvalidInput, PermissionDenied, ServiceError
 from portal.extensions import db
 from portal.registry.services import validation as v
 from portal.timeutil import beijing_today, utcnow
@@ -60,10 +61,63 @@ def _require_working(case: Case) -> None:
         raise InvalidInput({"_": "请先开始调查核实，再记录问题。"})
 
 
-def add_finding(actor, case: Case, data: dict) -> Finding:
+# ---------------------------------------------------------------- the checks, one per action
+# Each raises the refusal the action would; the case page asks ``allowed(check, …)`` to decide which forms
+# to offer, so the page and the action never disagree.
+
+def allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except ServiceError:
+        return False
+    return True
+
+
+def check_add(actor, case: Case) -> None:
     if not permissions.may_write(actor, case):
         raise PermissionDenied()
     _require_working(case)
+
+
+def check_edit(actor, finding: Finding) -> None:
+    check_add(actor, finding.case)
+    if finding.notice_id is not None:
+        raise InvalidInput({"_": "该问题已随整改通知下发，内容和期限已固定，不能再修改（期限调整请走延期申请）。"})
+
+
+def check_accept(actor, finding: Finding) -> rectification.Move:
+    move = _check_move(actor, finding, "accept")
+    if finding.notice_id is None:
+        raise InvalidInput({"_": f"问题{finding.seq}尚未随整改通知下发，不能验收销号。"})
+    return move
+
+
+def check_request_waiver(actor, finding: Finding) -> None:
+    if not permissions.may_write(actor, finding.case):
+        raise PermissionDenied()
+    require_open(finding.case)
+    if finding.rectification_status not in rectification.OPEN_STATES:
+        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        raise InvalidInput({"_": f"问题{finding.seq}当前为“{label}”，不能申请免于整改。"})
+    if finding.is_waiver_requested:
+        raise InvalidInput({"_": f"问题{finding.seq}已有待审批的免于整改申请。"})
+
+
+def check_decide_waiver(actor, finding: Finding) -> rectification.Move:
+    if actor is None:  # the second person must be a named user (the table's waiver_second_person check)
+        raise PermissionDenied("免于整改须由具有“审批督查事项”权限的人员在系统中审批。")
+    move = _check_move(actor, finding, "waive")
+    if not finding.is_waiver_requested:
+        raise InvalidInput({"_": f"问题{finding.seq}没有待审批的免于整改申请。"})
+    if actor.id == finding.waiver_requested_by_id:
+        raise PermissionDenied("免于整改须由申请人以外的人员审批。")
+    return move
+
+
+# ---------------------------------------------------------------- the actions
+
+def add_finding(actor, case: Case, data: dict) -> Finding:
+    check_add(actor, case)
     errors = v.Errors()
     values = _fields(case, data, errors)
     if errors:
@@ -101,9 +155,7 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
     if not permissions.may_write(actor, case):
         raise PermissionDenied()
     check_version(finding, data.get("version"), f"问题{finding.seq}")
-    _require_working(case)
-    if finding.notice_id is not None:
-        raise InvalidInput({"_": "该问题已随整改通知下发，内容和期限已固定，不能再修改（期限调整请走延期申请）。"})
+    check_edit(actor, finding)
     errors = v.Errors()
     values = _fields(case, data, errors, partial=True)
     if errors:
@@ -151,9 +203,7 @@ def _check_move(actor, finding: Finding, name: str) -> rectification.Move:
 
 def accept(actor, finding: Finding, comment: str | None = None) -> Finding:
     """验收销号: the rectification of ``finding`` is done."""
-    move = _check_move(actor, finding, "accept")
-    if finding.notice_id is None:
-        raise InvalidInput({"_": f"问题{finding.seq}尚未随整改通知下发，不能验收销号。"})
+    move = check_accept(actor, finding)
     comment = (comment or "").strip() or None
     if comment and len(comment) > TEXT_MAX:
         raise InvalidInput({"comment": f"验收意见不能超过 {TEXT_MAX} 个字。"})
@@ -169,14 +219,7 @@ def accept(actor, finding: Finding, comment: str | None = None) -> Finding:
 def request_waiver(actor, finding: Finding, reason) -> Finding:
     """Propose 免于整改 with a reason; someone else holding ``cases.approve`` decides."""
     case = finding.case
-    if not permissions.may_write(actor, case):
-        raise PermissionDenied()
-    require_open(case)
-    if finding.rectification_status not in rectification.OPEN_STATES:
-        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
-        raise InvalidInput({"_": f"问题{finding.seq}当前为“{label}”，不能申请免于整改。"})
-    if finding.is_waiver_requested:
-        raise InvalidInput({"_": f"问题{finding.seq}已有待审批的免于整改申请。"})
+    check_request_waiver(actor, finding)
     errors = v.Errors()
     text = v.text({"reason": reason}, "reason", errors, "免于整改理由", required=True, max_len=TEXT_MAX)
     if errors:
@@ -187,23 +230,18 @@ def request_waiver(actor, finding: Finding, reason) -> Finding:
     _flush_versioned(f"问题{finding.seq}")
     timeline.record(case, "waiver_request", f"申请问题{finding.seq}免于整改：{text}", actor=actor, finding=finding,
                     audit_type="finding", details={"reason": text})
-    approvers = [u for u in db.session.scalars(select(User).where(User.office_id == case.office_id,
-                                                                  User.is_enabled.is_(True)))
-                 if has_permission(u, permissions.APPROVE)]
+    approvers = [u for u in db.session.scalars(
+        select(User).where(User.office_id == case.office_id, User.is_enabled.is_(True))
+        .options(selectinload(User.permission_overrides)))  # one query for everyone's grants
+        if has_permission(u, permissions.APPROVE)]
     timeline.tell(approvers, actor, "case", f"督查事项 {case.number} 有免于整改申请待审批", timeline.case_link(case))
     return finding
 
 
 def decide_waiver(actor, finding: Finding, *, approve: bool, comment: str | None = None) -> Finding:
     """Approve (→ waived) or refuse a pending waiver request; never by the person who asked."""
-    if actor is None:  # the second person must be a named user (the table's waiver_second_person check)
-        raise PermissionDenied("免于整改须由具有“审批督查事项”权限的人员在系统中审批。")
-    move = _check_move(actor, finding, "waive")
+    move = check_decide_waiver(actor, finding)
     case = finding.case
-    if not finding.is_waiver_requested:
-        raise InvalidInput({"_": f"问题{finding.seq}没有待审批的免于整改申请。"})
-    if actor is not None and actor.id == finding.waiver_requested_by_id:
-        raise PermissionDenied("免于整改须由申请人以外的人员审批。")
     comment = (comment or "").strip() or None
     if not approve and not comment:
         raise InvalidInput({"comment": "不同意免于整改时须填写意见。"})

@@ -14,7 +14,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.accounts.permissions import has_permission
 from portal.errors import InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.forms import apply_errors
@@ -100,7 +99,7 @@ def add_note(case_id: int):
 
 def _require_case_manager() -> None:
     """The form needs the user's office; the service checks the same rule again."""
-    if not permissions.is_staff(current_user) or not has_permission(current_user, permissions.MANAGE):
+    if not permissions.may_open_cases(current_user):
         raise PermissionDenied(_("您没有办理督查事项的权限。"))
 
 
