@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
-from sqlalchemy import Select, and_, case as sql_case, select
+from sqlalchemy import Select, case as sql_case, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.accounts.permissions import office_subtree_ids
@@ -20,11 +19,9 @@ from portal.extensions import db
 from portal.timeutil import beijing_today, to_beijing
 
 from inspection import permissions, rectification, workdays
-from inspection.models import (
-    Case, CaseStatus, Finding, NoticeDelivery, NoticeKind, RectificationNotice, RectificationStatus,
-)
+from inspection.services import notices as notice_services
+from inspection.models import Case, Finding, NoticeDelivery, NoticeKind, RectificationNotice, RectificationStatus
 
-ISSUABLE_STATES = (CaseStatus.VERIFYING.value, CaseStatus.RECTIFYING.value)
 SETTLED_STATES = (RectificationStatus.ACCEPTED.value, RectificationStatus.WAIVED.value)
 
 
@@ -38,74 +35,8 @@ def writable_case_or_404(user, case_id: int) -> Case:
     return permissions.get_case_or_404(user, case_id, for_write=True)
 
 
-@dataclass(frozen=True)
-class PlannedItem:
-    finding: Finding
-    due_on: date
-    is_provisional: bool
-    is_set_by_hand: bool  # the finding had its own deadline; otherwise the working-day default
-    is_past: bool  # the deadline has come or passed: the service refuses to issue
-
-
-@dataclass
-class IssuePreview:
-    items: list[PlannedItem]
-    kind: NoticeKind  # 整改通知 or 补充整改通知
-    moves_case: bool  # issuing moves the case to 整改中
-    state_error: str | None  # the case's state does not allow a notice
-    working_days: int
-    default_due: workdays.Deadline  # the deadline of findings without their own
-    today: date
-
-    @property
-    def has_past_due(self) -> bool:
-        return any(item.is_past for item in self.items)
-
-    @property
-    def can_issue(self) -> bool:
-        return self.state_error is None and bool(self.items) and not self.has_past_due
-
-    @property
-    def unit_names(self) -> list[str]:
-        seen: dict[int, str] = {}
-        for item in self.items:
-            seen.setdefault(item.finding.responsible_unit_id, item.finding.responsible_unit.name)
-        return [seen[k] for k in sorted(seen)]
-
-
-def _unnoticed_clause(case_id: int):
-    """The findings the next notice lists (the same rule as ``services.notices.issue``)."""
-    return and_(
-        Finding.case_id == case_id, Finding.needs_rectification.is_(True), Finding.notice_id.is_(None),
-        Finding.rectification_status.is_not(None), Finding.rectification_status.not_in(SETTLED_STATES),
-    )
-
-
-def issue_preview(case: Case) -> IssuePreview:
-    """Which findings the next notice will list and the deadline each will get."""
-    today = beijing_today()
-    period = int(current_app.config["RECTIFICATION_WORKING_DAYS"])
-    findings = db.session.scalars(
-        select(Finding).where(_unnoticed_clause(case.id))
-        .options(joinedload(Finding.responsible_unit)).order_by(Finding.seq)
-    ).all()
-    default = workdays.add_working_days(today, period)
-    items = [
-        PlannedItem(f, f.due_on, bool(f.is_due_provisional), True, f.due_on <= today) if f.due_on is not None
-        else PlannedItem(f, default.due_on, default.is_provisional, False, False)
-        for f in findings
-    ]
-    has_notice = db.session.scalar(
-        select(RectificationNotice.id).where(RectificationNotice.case_id == case.id).limit(1)
-    ) is not None
-    state_error = None
-    if case.status not in ISSUABLE_STATES:
-        state_error = f"当前状态（{case.status_enum.raw_label}）不能下发整改通知。"
-    return IssuePreview(
-        items=items, kind=NoticeKind.SUPPLEMENTARY if has_notice else NoticeKind.INITIAL,
-        moves_case=case.status == CaseStatus.VERIFYING.value, state_error=state_error,
-        working_days=period, default_due=default, today=today,
-    )
+# the issuing page shows the plan the service itself issues from
+issue_preview = notice_services.plan
 
 
 # ---------------------------------------------------------------- one notice, one delivery
@@ -271,10 +202,7 @@ def case_panel(user, case: Case) -> CasePanel:
         panel.own_deliveries = {d.notice_id: d for n in notices for d in n.deliveries if d.unit_id == user.unit_id}
         return panel
     # case.findings is usually loaded already by the case page: counting it costs no query
-    panel.pending_count = sum(
-        1 for f in case.findings if f.needs_rectification and f.notice_id is None
-        and f.rectification_status is not None and not f.is_settled
-    )
-    panel.may_issue = (panel.pending_count > 0 and case.status in ISSUABLE_STATES
+    panel.pending_count = len(notice_services.unnoticed(case))
+    panel.may_issue = (panel.pending_count > 0 and case.status in notice_services.ISSUABLE_STATES
                        and permissions.may_write(user, case))
     return panel
