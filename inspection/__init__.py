@@ -11,11 +11,13 @@ def init_app(app: Flask) -> None:
 
     from inspection import models  # noqa: F401  (tables known to Alembic)
     from inspection.api import blp as api_blp
+    from inspection.api_rectification import blp as rectification_api_blp
     from inspection.views import bp, load_routes
 
     load_routes()
     app.register_blueprint(bp)
     api.register_blueprint(api_blp)
+    api.register_blueprint(rectification_api_blp)
 
     from inspection import demo  # noqa: F401  (registers its demo step)
     from inspection import cli  # noqa: F401  (registers `reminders send`)

@@ -39,7 +39,7 @@ def is_workday(day: date) -> tuple[bool, bool]:
         return day.weekday() < 5, True
 
 
-def add_working_days(start: date, n: int) -> Deadline:
+def add_working_days(start: date, n: int, *, office_id: int | None = None) -> Deadline:
     """The ``n``-th working day after ``start`` (``n`` ≥ 1)."""
     if n < 1 or n > MAX_DAYS:
         raise ValueError(f"working days must be between 1 and {MAX_DAYS}")

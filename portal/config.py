@@ -46,7 +46,8 @@ DEFAULTS: dict = {
     "ROOT_OFFICE_SHORT_NAME": "杭编",
     "ROOT_OFFICE_REGION": "330100",
     # upload limit for imports and forms (bytes)
-    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    # (a rectification submission carries up to SUBMISSION_MAX_BYTES of evidence, plus the form)
+    "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20000,
     "PER_PAGE": 25,
@@ -65,6 +66,14 @@ DEFAULTS: dict = {
     "RECTIFICATION_WORKING_DAYS": 30,
     # inspection: a case attachment's size limit (bytes); types are checked by content (portal.files)
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    # inspection: a returned report's new deadline, in working days after the return (退回重报)
+    "RECTIFICATION_RETURN_WORKING_DAYS": 10,
+    # inspection: evidence (佐证材料) limits, per file and per submission (bytes)
+    "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
+    "SUBMISSION_MAX_BYTES": 100 * 1024 * 1024,
+    # inspection: a unit is flagged 整改未完成 (暂停受理机构编制事项) while it has overdue findings; with this
+    # on, any finding not yet accepted or waived counts
+    "RECTIFICATION_FLAG_ANY_OPEN": False,
     # e-mail (SMTP): off by default; a mail carries a short subject and a link, never content.
     # BASE_URL is the portal's address as users reach it (links in mails), e.g. "https://bianban.example"
     "MAIL_ENABLED": False,

@@ -74,3 +74,16 @@ class NoticeKind(CodedEnum):
 class InstructionKind(CodedEnum):
     SUPERVISE = ("supervise", N_("督办"))
     URGE = ("urge", N_("催办"))
+
+
+class SubmissionStatus(CodedEnum):
+    DRAFT = ("draft", N_("草稿"))
+    SUBMITTED = ("submitted", N_("待审核"))
+    ACCEPTED = ("accepted", N_("验收通过"))
+    RETURNED = ("returned", N_("已退回"))
+
+
+class ExtensionStatus(CodedEnum):
+    PENDING = ("pending", N_("待审批"))
+    APPROVED = ("approved", N_("已同意"))
+    REFUSED = ("refused", N_("不同意"))

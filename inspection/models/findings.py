@@ -30,6 +30,7 @@ class Finding(db.Model):
         # a finding on a notice has its deadline fixed
         CheckConstraint("notice_id IS NULL OR NOT needs_rectification OR due_on IS NOT NULL", name="notice_fixes_due"),
         CheckConstraint("rectification_status != 'waived' OR waiver_reason IS NOT NULL", name="waiver_has_reason"),
+        CheckConstraint("(due_counted_from_on IS NULL) = (due_working_days IS NULL)", name="due_count_complete"),
         CheckConstraint(
             "rectification_status != 'waived' OR (waiver_approved_by_id IS NOT NULL"
             " AND waiver_approved_by_id != waiver_requested_by_id)",
@@ -51,6 +52,10 @@ class Finding(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # counted Monday–Friday because the statutory calendar of that year was not known yet
     is_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # how a counted deadline was counted (``due_working_days`` working days after ``due_counted_from_on``),
+    # so it can be counted again when a year's schedule is entered; both empty for a date set by hand
+    due_counted_from_on: Mapped[date | None] = mapped_column(Date)
+    due_working_days: Mapped[int | None] = mapped_column(Integer)
     rectification_status: Mapped[str | None] = mapped_column(String(20), index=True)
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_notices.id"), index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -75,6 +80,12 @@ class Finding(db.Model):
     waiver_requested_by = relationship("User", foreign_keys=[waiver_requested_by_id])
     waiver_approved_by = relationship("User", foreign_keys=[waiver_approved_by_id])
     accepted_by = relationship("User", foreign_keys=[accepted_by_id])
+    submissions = relationship(
+        "RectificationSubmission", back_populates="finding", order_by="RectificationSubmission.round"
+    )
+    extension_requests = relationship(
+        "ExtensionRequest", back_populates="finding", order_by="ExtensionRequest.requested_at"
+    )
 
     @property
     def area_enum(self) -> IndicatorArea:

@@ -14,4 +14,6 @@ bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 
 def load_routes() -> None:
     """Import the route modules (each attaches its routes to ``bp``)."""
-    from inspection.views import attachments, cases, instructions, lists, notices  # noqa: F401
+    from inspection.views import (  # noqa: F401
+        attachments, calendar, cases, extensions, instructions, ledger, lists, notices, submissions,
+    )

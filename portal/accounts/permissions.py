@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
     "hotline.identity": "查看举报人身份",
     "cases.manage": "办理督查事项",
     "cases.approve": "审批督查事项（免于整改、重新启用）",
+    "ledger.sponsor": "查看所属单位的问题台账（主管部门）",
     "settings.manage": "管理系统设置",
 }
 

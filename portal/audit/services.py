@@ -367,12 +367,17 @@ _VERB_LABELS = {
     "waiver_approve": _l("同意免于整改"), "waiver_refuse": _l("不同意免于整改"), "sign": _l("签收"),
     "instruction": _l("督办"), "answer": _l("答复"), "attachment": _l("上传附件"), "download": _l("下载"),
     "supersede": _l("被新版本替代"), "republish": _l("自动重新公开"), "unpublish": _l("撤下"),
+    "draft": _l("保存草稿"), "submit": _l("提交整改报告"), "return": _l("退回"), "upload": _l("上传"),
+    "remove": _l("移除"), "request": _l("申请"), "refuse": _l("不同意"), "deadline_moved": _l("期限调整"),
+    "schedule": _l("录入节假日安排"), "holiday": _l("设置地方节假日"), "holiday_remove": _l("取消地方节假日"),
 }
 _OBJECT_LABELS = {
     "user": _l("用户"), "unit": _l("单位"), "office": _l("编办"), "token": _l("访问令牌"),
     "discipline_body": _l("纪检监察机关"), "document": _l("文件"), "department": _l("内设机构"),
     "publication": _l("信息公开"), "case": _l("督查事项"), "finding": _l("问题"),
     "notice": _l("整改通知"), "instruction": _l("督办"), "attachment": _l("附件"), "announcement": _l("通知公告"),
+    "submission": _l("整改报告"), "evidence": _l("佐证材料"), "extension": _l("延期申请"), "calendar": _l("工作日历"),
+    "ledger": _l("问题台账"),
 }
 
 

@@ -6,7 +6,7 @@
 (city admin, no cases.manage), ``unit_user`` (of bureau), ``centre_user`` (of centre),
 ``discipline`` (a city discipline body's reviewer), ``xihu_inspector``, ``binjiang_inspector``.
 
-Factories return callables (Indico style): ``make_case``, ``make_finding``, ``issue_notice``; each
+Factories return callables (Indico style): ``make_case``, ``make_finding``, ``issue_notice``, ``sent_finding``; each
 commits, as a request would.
 """
 from __future__ import annotations
@@ -93,5 +93,19 @@ def issue_notice(w):
         notice = notices.issue(actor or w.inspector, case, **kwargs)
         db.session.commit()
         return notice
+
+    return factory
+
+
+@pytest.fixture()
+def sent_finding(make_case, make_finding, issue_notice):
+    """A finding of a new case, sent to its unit on a notice (``pending``, with a deadline): the start of
+    the rectification loop. ``sent_finding(unit_id=…, due_on=…)`` passes its arguments to ``make_finding``."""
+
+    def factory(case=None, **data):
+        case = case or make_case()
+        finding = make_finding(case, **data)
+        issue_notice(case)
+        return finding
 
     return factory

@@ -1,0 +1,1 @@
+"""(placeholder: comes with the rectification loop)"""

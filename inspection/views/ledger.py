@@ -1,0 +1,1 @@
+"""(placeholder: routes come with the rectification loop)"""
