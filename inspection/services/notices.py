@@ -81,7 +81,7 @@ def plan(case) -> NoticePlan:
     deadline each gets: its own, or ``RECTIFICATION_WORKING_DAYS`` working days from today."""
     today = beijing_today()
     period = int(current_app.config["RECTIFICATION_WORKING_DAYS"])
-    default = workdays.add_working_days(today, period)
+    default = workdays.add_working_days(today, period, office_id=case.office_id)
     listed = unnoticed(case)
     items = [
         PlannedItem(f, f.due_on, bool(f.is_due_provisional), True, f.due_on <= today) if f.due_on is not None
@@ -132,6 +132,9 @@ def issue(actor, case, *, requirements: str | None = None) -> RectificationNotic
     db.session.flush()
     for item in planned.items:
         item.finding.due_on, item.finding.is_due_provisional = item.due_on, item.is_provisional
+        # how a counted deadline was counted, so a schedule entered later can count it again
+        item.finding.due_counted_from_on, item.finding.due_working_days = (
+            (None, None) if item.is_set_by_hand else (today, planned.working_days))
         item.finding.notice_id = notice.id
     unit_ids = sorted({f.responsible_unit_id for f in listed})
     for unit_id in unit_ids:
