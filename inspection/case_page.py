@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.registry.queries import paginate
@@ -28,6 +28,7 @@ class FindingRow:
     finding: Finding
     overdue: bool
     history: list
+    waiting: bool = False  # a report waits for review (待审核)
     may_edit: bool = False
     may_accept: bool = False
     may_request_waiver: bool = False
@@ -56,7 +57,8 @@ class CasePage:
 def _findings(case: Case) -> list[Finding]:
     return list(db.session.scalars(
         select(Finding).where(Finding.case_id == case.id)
-        .options(joinedload(Finding.responsible_unit), joinedload(Finding.waiver_requested_by))
+        .options(joinedload(Finding.responsible_unit), joinedload(Finding.waiver_requested_by),
+                 selectinload(Finding.submissions))
         .order_by(Finding.seq)
     ).unique())
 
@@ -74,7 +76,8 @@ def _finding_history(case: Case) -> dict[int, list[CaseEvent]]:
 
 def _row(user, case: Case, finding: Finding, history, *, may_write: bool, may_approve: bool) -> FindingRow:
     """A finding's line, with the actions the services would accept from ``user`` now (their own checks)."""
-    row = FindingRow(finding=finding, overdue=rectification.is_overdue(finding), history=history)
+    row = FindingRow(finding=finding, overdue=rectification.is_overdue(finding), history=history,
+                     waiting=rectification.waiting_submission(finding) is not None)
     if not may_write:
         return row
     row.may_edit = findings.allowed(findings.check_edit, user, finding)

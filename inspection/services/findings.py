@@ -175,6 +175,7 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
     if "due_on" in values and finding.needs_rectification:
         finding.due_on = values["due_on"]
         finding.is_due_provisional = False
+        finding.due_counted_from_on, finding.due_working_days = None, None  # set by hand: never counted again
     changes = audit.diff(before, _snapshot(finding))
     if not changes:
         return finding
@@ -202,8 +203,15 @@ def _check_move(actor, finding: Finding, name: str) -> rectification.Move:
 
 
 def accept(actor, finding: Finding, comment: str | None = None) -> Finding:
-    """验收销号: the rectification of ``finding`` is done."""
+    """验收销号: the rectification of ``finding`` is done. A report waiting for review is decided with it
+    (accepting the finding is accepting that report: the review records who, when and the comment)."""
     move = check_accept(actor, finding)
+    waiting = rectification.waiting_submission(finding)
+    if waiting is not None:
+        from inspection.services import submissions
+
+        submissions.review(actor, waiting, "accept", comment)
+        return finding
     comment = (comment or "").strip() or None
     if comment and len(comment) > TEXT_MAX:
         raise InvalidInput({"comment": f"验收意见不能超过 {TEXT_MAX} 个字。"})
@@ -213,7 +221,15 @@ def accept(actor, finding: Finding, comment: str | None = None) -> Finding:
     _flush_versioned(f"问题{finding.seq}")
     timeline.record(finding.case, "finding_accept", f"问题{finding.seq}验收销号", actor=actor, finding=finding,
                     audit_type="finding", changes={"rectification_status": [source, move.target.value]})
+    settled(actor, finding)
     return finding
+
+
+def settled(actor, finding: Finding) -> None:
+    """What follows a finding's settlement (accepted or waived): pending extension requests lapse."""
+    from inspection.services import extensions
+
+    extensions.lapse_pending(actor, finding, f"问题已{finding.rectification_enum.raw_label}，延期申请不再审批。")
 
 
 def request_waiver(actor, finding: Finding, reason) -> Finding:
@@ -253,6 +269,7 @@ def decide_waiver(actor, finding: Finding, *, approve: bool, comment: str | None
         finding.waiver_approved_by_id, finding.waiver_approved_at = actor.id if actor else None, utcnow()
         summary = f"同意问题{finding.seq}免于整改" + (f"：{comment}" if comment else "")
         changes = {"rectification_status": [source, move.target.value]}
+        settled(actor, finding)
     else:
         finding.waiver_requested_at, finding.waiver_requested_by_id, finding.waiver_reason = None, None, None
         summary = f"不同意问题{finding.seq}免于整改：{comment}"

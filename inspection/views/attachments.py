@@ -8,14 +8,14 @@ Downloads go out as attachments with ``nosniff``, never cached, and are audited.
 """
 from __future__ import annotations
 
-from flask import flash, redirect, request, send_file, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.files import human_size, open_stored
+from portal.files import human_size, send_stored
 
 from inspection import permissions
 from inspection.services import attachments as service
@@ -64,17 +64,4 @@ def upload_attachment(case_id: int):
 @login_required
 def download_attachment(attachment_id: int):
     attachment = service.attachment_for_download(current_user, attachment_id)
-    handle = open_stored(attachment.stored_name)
-    mimetype, name = attachment.content_type, attachment.original_name
-    try:
-        db.session.commit()  # the audit event: no download without its record
-    except BaseException:
-        handle.close()
-        raise
-    response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name,
-                         conditional=False, etag=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # should a browser render it anyway: no scripts, no requests, no same-origin access
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(attachment.stored_name, mimetype=attachment.content_type, name=attachment.original_name)

@@ -129,18 +129,19 @@ def save_upload(upload, *, area: str, max_bytes: int, filename: str | None = Non
 
 
 def save_uploads(uploads, *, area: str, max_bytes: int, max_total: int, allowed=ALL_KINDS,
-                 field: str = "files") -> list[StoredFile]:
-    """Several files of one submission: each within ``max_bytes``, together within ``max_total``.
-    On a refusal the files already stored are removed at once."""
+                 field: str = "files", already: int = 0) -> list[StoredFile]:
+    """Several files of one submission: each within ``max_bytes``, together with the ``already`` bytes
+    kept earlier (a draft's files) within ``max_total``. On a refusal the files already stored by this
+    call are removed at once."""
     saved: list[StoredFile] = []
     try:
         for upload in uploads:
             stored = save_upload(upload, area=area, max_bytes=max_bytes, allowed=allowed, field=field)
             saved.append(stored)
-            total = sum(s.size for s in saved)
+            total = already + sum(s.size for s in saved)
             if total > max_total:
-                raise InvalidInput({field: f"本次上传的文件合计 {human_size(total)}，超过上限 {human_size(max_total)}，"
-                                           "请减少文件后重新提交。"})
+                raise InvalidInput({field: f"文件合计 {human_size(total)}（含此前已上传的），超过上限 {human_size(max_total)}，"
+                                           "请压缩或删减后重新提交。"})
     except BaseException:
         for stored in saved:
             delete_stored(stored.stored_name)

@@ -18,6 +18,7 @@ import pytest
 from portal.accounts.models import UserPermission
 from portal.extensions import db
 from portal.registry.models import DisciplineBody
+from tests.conftest import STRONG_PASSWORD
 
 
 def grant(user, permission: str):
@@ -51,6 +52,19 @@ def w(app, root_office, make_office, make_unit, make_user):
         binjiang_inspector=make_user("binjiang_insp", office=binjiang),
     )
     return world
+
+
+@pytest.fixture()
+def signed_in(app):
+    """``signed_in(user)``: a test client with ``user`` signed in through the login form."""
+
+    def factory(user):
+        client = app.test_client()
+        response = client.post("/login", data={"username": user.username, "password": STRONG_PASSWORD})
+        assert response.status_code in (302, 303)
+        return client
+
+    return factory
 
 
 @pytest.fixture()

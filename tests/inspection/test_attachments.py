@@ -14,22 +14,10 @@ from sqlalchemy import func, select
 from portal import files
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from tests.conftest import STRONG_PASSWORD
 from tests.portal.test_files import docx_bytes, exe_bytes, pdf_bytes, png_bytes
 
 from inspection.models import CaseAttachment, CaseEvent
 from inspection.services import attachments, cases, findings
-
-
-@pytest.fixture()
-def signed_in(app):
-    def factory(user):
-        client = app.test_client()
-        response = client.post("/login", data={"username": user.username, "password": STRONG_PASSWORD})
-        assert response.status_code in (302, 303)
-        return client
-
-    return factory
 
 
 def post_file(client, case, data: bytes | None, name: str = "整改报告.pdf", **kwargs):
