@@ -87,3 +87,4 @@ class ExtensionStatus(CodedEnum):
     PENDING = ("pending", N_("待审批"))
     APPROVED = ("approved", N_("已同意"))
     REFUSED = ("refused", N_("不同意"))
+    LAPSED = ("lapsed", N_("已失效"))  # the finding was accepted or waived before anyone decided

@@ -73,7 +73,7 @@ def upgrade():
     sa.CheckConstraint("status != 'approved' OR (granted_due_on IS NOT NULL AND granted_due_on > current_due_on)", name=op.f('ck_extension_requests_approved_has_later_date')),
     sa.CheckConstraint("status != 'refused' OR decision_comment IS NOT NULL", name=op.f('ck_extension_requests_refusal_has_reason')),
     sa.CheckConstraint("status = 'pending' OR (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)", name=op.f('ck_extension_requests_decided_has_decider')),
-    sa.CheckConstraint("status IN ('pending', 'approved', 'refused')", name=op.f('ck_extension_requests_status_valid')),
+    sa.CheckConstraint("status IN ('pending', 'approved', 'refused', 'lapsed')", name=op.f('ck_extension_requests_status_valid')),
     sa.CheckConstraint('requested_due_on > current_due_on', name=op.f('ck_extension_requests_requested_after_current')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_extension_requests_decided_by_id_users')),
     sa.ForeignKeyConstraint(['finding_id'], ['findings.id'], name=op.f('fk_extension_requests_finding_id_findings')),
