@@ -19,5 +19,9 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(api_blp)
     api.register_blueprint(rectification_api_blp)
 
-    from inspection import demo  # noqa: F401  (registers its demo step)
+    from inspection import followup
+
+    followup.register(app)  # the register's 整改未完成 flag (portal.registry.flags)
+
+    from inspection import demo, demo_rectification  # noqa: F401  (register their demo steps)
     from inspection import cli  # noqa: F401  (registers `reminders send`)

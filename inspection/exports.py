@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -17,7 +16,7 @@ from datetime import date
 from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.extensions import db
-from portal.spreadsheets import csv_cell
+from portal.spreadsheets import csv_cell, xlsx_cell
 from portal.timeutil import to_beijing
 
 from inspection.models import Case, CaseSource, CaseStatus
@@ -34,7 +33,6 @@ HEADERS = (
 )
 
 # characters XML 1.0 (and so XLSX) cannot hold; openpyxl refuses them
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # a text cell a spreadsheet would read as a formula gets a leading apostrophe (the portal's one rule)
@@ -96,24 +94,12 @@ def xlsx_file(row_iter: Iterator[tuple]):
     """A write-only workbook in a temporary file, rewound, and its size; text is stored as text (a title
     "=1+1" stays that text), never as a formula. XLSX is a zip, so it is finished before it is sent."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("督查事项")
     sheet.append(list(HEADERS))
-
-    def cell(value):
-        if isinstance(value, str):
-            c = WriteOnlyCell(sheet, value=_XML_ILLEGAL.sub("", value))
-            c.data_type = "s"  # "=1+1" stays the text "=1+1"
-            return c
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, date):
-            c.number_format = "yyyy-mm-dd"
-        return c
-
     for row in row_iter:
-        sheet.append([cell(v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(handle)
     size = handle.tell()

@@ -18,11 +18,10 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.timeutil import beijing_today, to_beijing
 
-from inspection import permissions, rectification, workdays
+from inspection import permissions
 from inspection.services import notices as notice_services
-from inspection.models import Case, Finding, NoticeDelivery, NoticeKind, RectificationNotice, RectificationStatus
+from inspection.models import Case, Finding, NoticeDelivery, NoticeKind, RectificationNotice
 
-SETTLED_STATES = (RectificationStatus.ACCEPTED.value, RectificationStatus.WAIVED.value)
 
 
 # ---------------------------------------------------------------- issuing: what the notice will hold
@@ -108,43 +107,6 @@ def unit_deliveries_query(user) -> Select:
         .order_by(sql_case((NoticeDelivery.signed_at.is_(None), 0), else_=1),
                   RectificationNotice.issued_at.desc(), NoticeDelivery.id.desc())
     )
-
-
-def unit_findings_query(user) -> Select:
-    """The findings sent to the unit, open ones first, earliest deadline first."""
-    return (
-        permissions.findings_query(user)
-        .options(joinedload(Finding.notice))
-        .order_by(sql_case((Finding.rectification_status.in_(SETTLED_STATES), 1), else_=0),
-                  Finding.due_on, Finding.case_id, Finding.seq)
-    )
-
-
-@dataclass(frozen=True)
-class FindingRow:
-    finding: Finding
-    delivery_id: int | None
-    days_left: int | None  # working days from today to the deadline; None once settled
-    is_overdue: bool
-
-
-def finding_rows(user, findings: list[Finding]) -> list[FindingRow]:
-    """Deadline facts for one page of the unit's findings, and the delivery each came on (one query)."""
-    notice_ids = {f.notice_id for f in findings}
-    deliveries = dict(db.session.execute(
-        select(NoticeDelivery.notice_id, NoticeDelivery.id)
-        .where(NoticeDelivery.notice_id.in_(notice_ids), NoticeDelivery.unit_id == user.unit_id)
-    ).all()) if notice_ids else {}
-    today = beijing_today()
-    rows = []
-    for f in findings:
-        open_ = f.rectification_status not in SETTLED_STATES and f.due_on is not None
-        rows.append(FindingRow(
-            f, deliveries.get(f.notice_id),
-            workdays.working_days_between(today, f.due_on) if open_ else None,
-            rectification.is_overdue(f, today),
-        ))
-    return rows
 
 
 # ---------------------------------------------------------------- unsigned deliveries (staff)

@@ -42,6 +42,8 @@ MOVES: tuple[Move, ...] = (
 )
 
 OPEN_STATES = (R.PENDING.value, R.RETURNED.value)
+# the rectification is over: nothing is due any more (a finding needing no rectification has no state)
+SETTLED_STATES = (R.ACCEPTED.value, R.WAIVED.value)
 
 
 def move(name: str) -> Move:

@@ -19,7 +19,8 @@ from portal.forms import apply_errors
 from portal.registry.queries import paginate
 from portal.timeutil import beijing_today
 
-from inspection import exports, permissions, queries
+from inspection import exports, followup, permissions, queries
+from inspection.forms.ledger import OverdueFilterForm
 from inspection.models import CaseSource, CaseStatus, IndicatorArea, ViolationType
 from inspection.views import bp
 
@@ -126,3 +127,36 @@ def export_cases(fmt: str):
         f"attachment; filename=\"cases-{beijing_today():%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
     )
     return response
+
+
+# ---------------------------------------------------------------- follow-up: overdue findings
+
+def _overdue_panel():
+    """The workspace's 逾期问题 panel (staff with cases.manage) or ``None``."""
+    if not current_user.is_authenticated:
+        return None
+    return followup.overdue_panel(current_user)
+
+
+def _unit_overdue_count() -> int:
+    return followup.unit_overdue_count(current_user) if current_user.is_authenticated else 0
+
+
+@bp.app_context_processor
+def _followup_helpers():
+    return {"overdue_findings_panel": _overdue_panel, "unit_overdue_count": _unit_overdue_count}
+
+
+@bp.route("/findings/overdue")
+@login_required
+def list_overdue_findings():
+    """Overdue findings of the office's cases (and its subordinate offices', on request), most overdue first."""
+    elsewhere = _require_staff()
+    if elsewhere is not None:
+        return elsewhere
+    form = OverdueFilterForm(request.args)
+    pagination = paginate(followup.overdue_findings_query(current_user, include_subordinates=bool(form.sub.data)),
+                          request.args.get("page"), None, default_per_page=_per_page())
+    today = beijing_today()
+    return render_template("inspection/lists/list_overdue_findings.html", form=form, pagination=pagination,
+                           days={f.id: (today - f.due_on).days for f in pagination.items})

@@ -17,6 +17,7 @@ from portal.forms import apply_errors
 from portal.registry.queries import paginate
 from portal.timeutil import beijing_today
 
+from inspection import finding_lists, followup
 from inspection import notice_queries as q
 from inspection import permissions
 from inspection.forms import notices as forms
@@ -122,16 +123,18 @@ def sign_delivery(delivery_id: int):
 @bp.route("/my-unit")
 @login_required
 def unit_home():
-    """The unit user's workspace: its notices (unsigned first) and the findings sent to it. Staff: 404."""
+    """The unit user's workspace: its open findings (overdue first, then by deadline) and its notices
+    (unsigned first). Staff: 404."""
     if not permissions.is_unit_user(current_user):
         raise NotFound()
     deliveries = paginate(q.unit_deliveries_query(current_user), request.args.get("npage"), None,
                           default_per_page=_per_page())
-    findings = paginate(q.unit_findings_query(current_user), request.args.get("page"), None,
+    findings = paginate(finding_lists.unit_open_findings_query(current_user), request.args.get("page"), None,
                         default_per_page=_per_page())
     return render_template("inspection/notices/unit_home.html", deliveries=deliveries, findings=findings,
-                           rows=q.finding_rows(current_user, findings.items), sign_form=forms.SignForm(),
-                           unit=current_user.unit)
+                           rows=finding_lists.finding_rows(list(findings.items), unit_id=current_user.unit_id),
+                           overdue_count=followup.unit_overdue_count(current_user),
+                           sign_form=forms.SignForm(), unit=current_user.unit)
 
 
 # ---------------------------------------------------------------- unsigned notices (staff)

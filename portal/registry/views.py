@@ -18,6 +18,7 @@ from portal.errors import InvalidInput, NotFound, PermissionDenied
 from portal.extensions import db
 from portal.forms import apply_errors
 from portal.registry import forms, queries, regions, services
+from portal.registry.flags import flags_for
 from portal.registry.models import (
     CLASSIFIABLE_FIELDS,
     DisciplineBody,
@@ -119,6 +120,7 @@ def list_units():
     return render_template(
         "registry/list_units.html", form=form, pagination=pagination,
         region_suggestions=queries.region_suggestions(current_user.office),
+        flags=flags_for([u.id for u in pagination.items]) if pagination is not None else {},
     )
 
 
@@ -130,7 +132,8 @@ def unit_detail(unit_id: int):
         permissions.units_query(current_user).where(Unit.parent_id == unit.id).order_by(Unit.status, Unit.name)
     ).all()
     return render_template("registry/unit_detail.html", unit=unit, children=children,
-                           region_full_name=regions.full_name(unit.region_code))
+                           region_full_name=regions.full_name(unit.region_code),
+                           flags=flags_for([unit.id]).get(unit.id, []))
 
 
 @bp.route("/units/<int:unit_id>/history")

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.notify.models import Notification
 from portal.timeutil import beijing_today
 
-from inspection import notice_queries, workdays
+from inspection import finding_lists, notice_queries, workdays
 from inspection.models import Finding, NoticeDelivery, NumberCounter, RectificationNotice
 from inspection.services import notices
 
@@ -281,8 +281,8 @@ def test_unit_lists_are_cheap(w, make_case, make_finding, issue_notice):
     db.session.expire_all()
     warm(w.unit_user, w.inspector)
     with Statements() as seen:
-        findings = db.session.scalars(notice_queries.unit_findings_query(w.unit_user)).unique().all()
-        rows = notice_queries.finding_rows(w.unit_user, findings)
+        findings = db.session.scalars(finding_lists.unit_open_findings_query(w.unit_user)).unique().all()
+        rows = finding_lists.finding_rows(findings, unit_id=w.bureau.id)
         numbers = {row.finding.notice.number for row in rows}
         deliveries = db.session.scalars(notice_queries.unit_deliveries_query(w.unit_user)).all()
         kinds = {d.notice.kind for d in deliveries}

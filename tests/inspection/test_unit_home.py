@@ -75,7 +75,10 @@ def test_overdue_is_marked(w, client, login, make_case, make_finding, issue_noti
     findings.accept(w.inspector, own, "现场核查已整改。")
     db.session.commit()
     page = text(client.get("/inspection/my-unit"))
-    assert "已销号" in page and "table-danger" not in page and "现场核查已整改。" in page
+    # settled findings leave the home page (it lists what is still to do); the ledger keeps them
+    assert "审计局超编进人两名。" not in page and "table-danger" not in page
+    page = text(client.get(f"/inspection/ledger/{w.bureau.code}"))
+    assert "审计局超编进人两名。" in page and "已销号" in page and "现场核查已整改。" in page
 
 
 def test_other_unit_sees_only_its_own(w, client, login, make_case, make_finding, issue_notice):
