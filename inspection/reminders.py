@@ -95,13 +95,14 @@ def _users_by_unit(unit_ids: set[int]) -> dict[int, list[User]]:
     return users
 
 
-def _due_kinds(finding: Finding, today: date, left_cache: dict[date, int]) -> list[tuple[str, int]]:
-    """The kinds due today for this finding, with the working days left."""
+def _due_kinds(finding: Finding, today: date, left_cache: dict[tuple[int, date], int]) -> list[tuple[str, int]]:
+    """The kinds due today for this finding, with the working days left (on its office's calendar)."""
     if finding.due_on < today:
         return [(MISSED, 0), (OVERDUE_LEAD, 0)]
-    if finding.due_on not in left_cache:
-        left_cache[finding.due_on] = working_days_between(today, finding.due_on)
-    left = left_cache[finding.due_on]
+    key = (finding.case.office_id, finding.due_on)
+    if key not in left_cache:
+        left_cache[key] = working_days_between(today, finding.due_on, office_id=finding.case.office_id)
+    left = left_cache[key]
     return [(THRESHOLDS[left], left)] if left in THRESHOLDS else []
 
 
@@ -114,8 +115,7 @@ def send_reminders(today: date | None = None, *, on_batch: Callable[[], None] | 
     findings = _candidates(today)
     sent = _already_sent(findings)
     users = _users_by_unit({f.responsible_unit_id for f in findings})
-    left_cache: dict[date, int] = {}
-    unit_link = _link("inspection.unit_home") if findings else None
+    left_cache: dict[tuple[int, date], int] = {}
     pending = 0
     for finding in findings:
         due = [(kind, left) for kind, left in _due_kinds(finding, today, left_cache)
@@ -129,7 +129,7 @@ def send_reminders(today: date | None = None, *, on_batch: Callable[[], None] | 
                 if lead is not None and lead.is_enabled:
                     tell([lead], None, "finding_overdue",
                          f"整改逾期：{finding.case.number} {label}已逾期，期限 {_date(finding.due_on)}",
-                         _link("inspection.show_case", case_id=finding.case_id))
+                         _link("inspection.show_finding", finding_id=finding.id))
                     result.lead += 1
             else:
                 recipients = users.get(finding.responsible_unit_id, [])
@@ -137,7 +137,8 @@ def send_reminders(today: date | None = None, *, on_batch: Callable[[], None] | 
                     subject = f"整改期限已过：{label}已逾期，期限 {_date(finding.due_on)}"
                 else:
                     subject = f"整改期限提醒：{label}还剩 {left} 个工作日，期限 {_date(finding.due_on)}"
-                tell(recipients, None, "rectification_reminder", subject, unit_link)
+                tell(recipients, None, "rectification_reminder", subject,
+                     _link("inspection.show_finding", finding_id=finding.id))
                 result.unit += len(recipients)
             db.session.add(ReminderSent(finding_id=finding.id, kind=kind, due_on=finding.due_on))
         db.session.flush()

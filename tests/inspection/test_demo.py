@@ -19,14 +19,20 @@ from inspection.models import (
     CaseEvent,
     CaseSource,
     CaseStatus,
+    EvidenceFile,
+    ExtensionRequest,
+    ExtensionStatus,
     Finding,
     NoticeDelivery,
     RectificationNotice,
+    RectificationStatus,
+    RectificationSubmission,
+    SubmissionStatus,
     SupervisionInstruction,
 )
 
 MODELS = (Case, CaseEvent, Finding, RectificationNotice, NoticeDelivery, SupervisionInstruction, AuditEvent,
-          Notification, User)
+          Notification, User, RectificationSubmission, EvidenceFile, ExtensionRequest)
 
 
 def _counts():
@@ -41,7 +47,8 @@ def test_demo_cases_cover_every_source_and_state_and_load_once(runner):
     first = _counts()
     pairs = set(db.session.execute(select(Case.source, Case.status)).all())
     assert pairs >= {(s.value, t.value) for s in CaseSource for t in CaseStatus}
-    assert first["Case"] == len(CaseSource) * len(CaseStatus) + 1
+    # every source × state, one reopened case, and the two cases of the rectification-loop step
+    assert first["Case"] == len(CaseSource) * len(CaseStatus) + 1 + 2
 
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0, again.output
@@ -96,3 +103,30 @@ def test_demo_cases_show_each_part_of_the_work(runner):
     assert has_permission(approver, "cases.approve")
     unit_user = authenticate("zhifadui", "Zhenggai#2026ok")
     assert db.session.scalar(select(func.count()).select_from(permissions.findings_query(unit_user).subquery())) >= 1
+
+
+def test_demo_rectification_covers_every_state(app, runner):
+    """The rectification step leaves findings in every rectification state, reports in every state,
+    each kind of extension request, an overdue late report and an on-time one that is not overdue."""
+    from pathlib import Path
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    today = beijing_today()
+    statuses = set(db.session.scalars(select(Finding.rectification_status).distinct()))
+    assert set(RectificationStatus.codes()) <= statuses
+    assert set(db.session.scalars(select(RectificationSubmission.status).distinct())) == set(SubmissionStatus.codes())
+    assert {ExtensionStatus.PENDING.value, ExtensionStatus.APPROVED.value, ExtensionStatus.REFUSED.value} <= set(
+        db.session.scalars(select(ExtensionRequest.status).distinct()))
+    waiting = db.session.scalars(select(RectificationSubmission).where(
+        RectificationSubmission.status == SubmissionStatus.SUBMITTED.value)).all()
+    overdue_ids = set(db.session.scalars(select(Finding.id).where(rectification.overdue_clause(today))))
+    late = [s for s in waiting if s.is_on_time is False]
+    on_time_past_due = [s for s in waiting if s.is_on_time and s.finding.due_on < today]
+    assert late and all(s.finding_id in overdue_ids for s in late)
+    assert on_time_past_due and all(s.finding_id not in overdue_ids for s in on_time_past_due)
+    # a resubmitted finding keeps both rounds
+    assert db.session.scalar(select(func.max(RectificationSubmission.round))) >= 2
+    files = db.session.scalars(select(EvidenceFile)).all()
+    root = Path(app.config["DATA_DIR"]) / "files"
+    assert files and all((root / f.stored_name).is_file() for f in files)
+

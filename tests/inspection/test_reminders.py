@@ -67,7 +67,7 @@ def test_threshold_reminder_goes_once_to_unit_users(w, sent_finding, left):
     assert f"还剩 {left} 个工作日" in note.subject
     assert f"问题{finding.seq}" in note.subject and finding.notice.number in note.subject
     assert MARKER not in note.subject
-    assert note.link == "/inspection/my-unit"
+    assert note.link == f"/inspection/findings/{finding.id}"
     assert reminder_notes(w.centre_user) == []
     # idempotent: a second run sends nothing
     assert run() == type(result)(0, 0)
@@ -93,7 +93,7 @@ def test_missed_goes_to_unit_and_lead_once(w, sent_finding):
     [unit_note] = reminder_notes(w.unit_user)
     assert unit_note.subject.startswith("整改期限已过：") and "已逾期" in unit_note.subject
     [lead_note] = notes(lead, "finding_overdue")
-    assert lead_note.link == f"/inspection/cases/{finding.case_id}"
+    assert lead_note.link == f"/inspection/findings/{finding.id}"
     for note in (unit_note, lead_note):
         assert MARKER not in note.subject
     # next day, and the day after: nothing new
