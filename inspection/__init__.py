@@ -8,6 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portal.extensions import api
+    from portal.web import allow_large_body
 
     from inspection import models  # noqa: F401  (tables known to Alembic)
     from inspection.api import blp as api_blp
@@ -18,6 +19,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     api.register_blueprint(api_blp)
     api.register_blueprint(rectification_api_blp)
+    # a rectification report carries up to SUBMISSION_MAX_BYTES of evidence (every other body stays small)
+    for endpoint in ("inspection.save_report", "rectification_api.create_submission"):
+        allow_large_body(app, endpoint, "SUBMISSION_MAX_BYTES")
 
     from inspection import followup
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from portal.apiutil import EnumField, UtcDateTime
 
-from inspection.api_schemas import CasePersonSchema
+from inspection.api_schemas import CasePersonSchema, StaffPersonField
 from inspection.models import ExtensionStatus
 
 
@@ -21,7 +21,7 @@ class ExtensionRequestSchema(Schema):
     requested_at = UtcDateTime()
     granted_due_on = fields.Date(allow_none=True, metadata={"description": "同意时批准的期限（问题的期限即改为该日）"})
     decision_comment = fields.String(allow_none=True, metadata={"description": "审批意见（不同意时必有）"})
-    decided_by = fields.Nested(CasePersonSchema, allow_none=True)
+    decided_by = StaffPersonField()
     decided_at = UtcDateTime(allow_none=True)
     version = fields.Integer()
 

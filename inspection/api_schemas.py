@@ -57,6 +57,25 @@ class CasePersonSchema(Schema):
     display_name = fields.String()
 
 
+class StaffPersonField(fields.Nested):
+    """A member of the office's staff (who reviewed, who decided): shown to staff; ``null`` for a unit
+    user, who learns that the office decided, not which of its people (their user names stay internal)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        metadata = {"description": "编办经办人（仅编办工作人员可见；单位用户为 null）", **kwargs.pop("metadata", {})}
+        super().__init__(CasePersonSchema, metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        from flask_login import current_user
+
+        from inspection import permissions
+
+        if value is None or not current_user or permissions.is_unit_user(current_user):
+            return None
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class NoticeRefSchema(Schema):
     id = fields.Integer()
     number = fields.String(metadata={"description": "通知书编号"})

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from portal.apiutil import EnumField, UtcDateTime
 
-from inspection.api_schemas import CasePersonSchema
+from inspection.api_schemas import CasePersonSchema, StaffPersonField
 from inspection.models import RectificationStatus, SubmissionStatus
 
 
@@ -39,7 +39,7 @@ class SubmissionSchema(Schema):
         "description": "按期提交（按期提交的报告在审核期间不计逾期）；草稿为 null"})
     submitted_by = fields.Nested(CasePersonSchema, allow_none=True)
     reviewed_at = UtcDateTime(allow_none=True)
-    reviewed_by = fields.Nested(CasePersonSchema, allow_none=True)
+    reviewed_by = StaffPersonField()
     review_comment = fields.String(allow_none=True, metadata={"description": "审核意见"})
     returned_due_on = fields.Date(allow_none=True, metadata={"description": "退回时给出的新整改期限"})
     finding_status = EnumField(RectificationStatus, attribute="finding.rectification_status",

@@ -17,7 +17,7 @@ from portal.errors import InvalidInput, ServiceError
 from portal.extensions import db
 from portal.files import send_stored
 
-from inspection import finding_page, permissions
+from inspection import finding_page
 from inspection.api_common import INT, TEXT, checked, stale_as_conflict
 from inspection.api_rectification import blp, errors
 from inspection.api_submission_schemas import (
@@ -26,7 +26,6 @@ from inspection.api_submission_schemas import (
     SubmissionListSchema,
     SubmissionSchema,
 )
-from inspection.models import SubmissionStatus
 from inspection.services import evidence as evidence_service
 from inspection.services import submissions as service
 from inspection.services.findings import allowed
@@ -43,8 +42,7 @@ FORM_FIELDS = {"measures", "result", "draft", "version"}
 def list_submissions(finding_id: int):
     """每一轮都保留：提交时间、提交时的期限、是否按期、佐证材料、审核意见与结果。草稿只有责任单位看得到。"""
     finding = finding_page.load_finding(current_user, finding_id)
-    unit = permissions.is_unit_user(current_user)  # in scope: the responsible unit's own user
-    items = [s for s in finding.submissions if unit or s.status != SubmissionStatus.DRAFT.value]
+    items = service.visible(current_user, finding)
     return jsonify(SubmissionListSchema().dump({
         "items": items, "may_submit": allowed(service.check_submit, current_user, finding)}))
 

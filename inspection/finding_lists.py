@@ -69,13 +69,6 @@ class FindingRow:
     rounds: int                    # submitted rounds
     delivery_id: int | None = None  # the unit's copy of the notice (unit home only)
 
-    @property
-    def days_overdue(self) -> int | None:
-        """Calendar days past the deadline (for an overdue finding)."""
-        if not self.is_overdue or self.finding.due_on is None:
-            return None
-        return (beijing_today() - self.finding.due_on).days
-
 
 def finding_rows(findings: list[Finding], *, unit_id: int | None = None, today: date | None = None) -> list[FindingRow]:
     """The rows of one page (load ``case`` and ``submissions`` with the findings). With ``unit_id``, each

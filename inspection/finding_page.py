@@ -19,16 +19,12 @@ from portal.files import ALL_KINDS, accept_attribute, allowed_message, human_siz
 from portal.registry.queries import paginate
 from portal.timeutil import beijing_today
 
-from inspection import permissions, rectification, workdays
+from inspection import finding_lists, permissions, rectification
 from inspection.models import Case, Finding, RectificationSubmission, SubmissionStatus as S
 from inspection.services import evidence, submissions
 from inspection.services.findings import allowed
 
 PER_PAGE = 20
-
-
-def working_days_left(today: date, due_on: date, office_id: int | None) -> int:
-    return workdays.working_days_between(today, due_on, office_id=office_id)
 
 
 @dataclass
@@ -72,16 +68,15 @@ def load_finding(user, finding_id: int) -> Finding:
 
 def build(user, finding: Finding) -> FindingPage:
     staff = permissions.is_staff(user)
-    rounds = [s for s in finding.submissions if s.status != S.DRAFT.value]
+    rounds = [s for s in finding.submissions if s.status != S.DRAFT.value]  # the draft is shown apart (unit only)
     draft = submissions.draft_for(user, finding) if allowed(submissions.check_draft, user, finding) else None
     waiting = rectification.waiting_submission(finding)
     today = beijing_today()
-    open_ = finding.needs_rectification and not finding.is_settled and finding.due_on is not None
     return FindingPage(
         finding=finding, is_staff=staff, rounds=list(reversed(rounds)), draft=draft, waiting=waiting,
         may_review=waiting is not None and staff and allowed(submissions.check_review, user, waiting),
         overdue=rectification.is_overdue(finding, today),
-        days_left=working_days_left(today, finding.due_on, finding.case.office_id) if open_ else None,
+        days_left=finding_lists.working_days_left([finding], today)[finding.id],
         today=today,
         max_file=human_size(evidence.max_file_bytes()), max_total=human_size(evidence.max_submission_bytes()),
         accept=accept_attribute(ALL_KINDS), allowed=allowed_message(ALL_KINDS),

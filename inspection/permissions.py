@@ -10,14 +10,14 @@ scope is ever loaded (the web and API answer 404 for it and existence is not rev
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, select, true
 
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import STAFF_ROLES, has_permission, office_subtree_ids
 from portal.errors import NotFound, PermissionDenied
 from portal.extensions import db
 
-from inspection.models import Case, Finding, NoticeDelivery, RectificationNotice
+from inspection.models import Case, Finding, NoticeDelivery, RectificationNotice, RectificationSubmission, SubmissionStatus
 
 MANAGE = "cases.manage"
 APPROVE = "cases.approve"
@@ -61,6 +61,13 @@ def findings_query(user: User) -> Select:
     if is_unit_user(user):
         return query.where(Finding.responsible_unit_id == user.unit_id, Finding.notice_id.is_not(None))
     return query.where(false())
+
+
+def submissions_clause(user: User):
+    """SQL, beside ``findings_query``: which rectification reports of a readable finding ``user`` sees —
+    every submitted round, and the draft only for the unit's own users (a draft is the unit's unfinished
+    work: staff never see it, nor its files)."""
+    return true() if is_unit_user(user) else RectificationSubmission.status != SubmissionStatus.DRAFT.value
 
 
 def deliveries_query(user: User) -> Select:

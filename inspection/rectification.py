@@ -50,6 +50,13 @@ def move(name: str) -> Move:
     return next(m for m in MOVES if m.name == name)
 
 
+def allows(name: str, finding: Finding) -> bool:
+    """Does the table allow move ``name`` from ``finding``'s rectification state? (Who may make it is the
+    service's check: a permission, or for ``UNIT`` the users of the finding's responsible unit.)"""
+    return bool(finding.needs_rectification and finding.rectification_status
+                and R(finding.rectification_status) in move(name).sources)
+
+
 def late_submission_waiting():
     """SQL: the finding waits for review of a report submitted after its deadline (the clock kept running)."""
     return exists(

@@ -17,16 +17,16 @@ from datetime import date, timedelta
 from typing import Callable
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.timeutil import beijing_today
 
-from inspection.models import Case, Finding, ReminderSent
+from inspection.models import Case, Finding, RectificationStatus, ReminderSent
 from inspection.models.enums import CaseStatus
-from inspection.rectification import OPEN_STATES
+from inspection.rectification import OPEN_STATES, late_submission_waiting
 from inspection.services.timeline import tell
 from inspection.workdays import working_days_between
 
@@ -64,7 +64,10 @@ def _candidates(today: date) -> list[Finding]:
         .where(
             Finding.notice_id.is_not(None),
             Finding.needs_rectification.is_(True),
-            Finding.rectification_status.in_(OPEN_STATES),
+            # open ones; and one whose report came in late (still overdue: its missed-deadline notices go)
+            or_(Finding.rectification_status.in_(OPEN_STATES),
+                and_(Finding.rectification_status == RectificationStatus.SUBMITTED.value,
+                     late_submission_waiting())),
             Finding.due_on.is_not(None),
             Finding.due_on <= today + timedelta(days=LOOKAHEAD_DAYS),
             Case.status.not_in((CaseStatus.CLOSED.value, CaseStatus.DISMISSED.value)),

@@ -46,8 +46,8 @@ DEFAULTS: dict = {
     "ROOT_OFFICE_SHORT_NAME": "杭编",
     "ROOT_OFFICE_REGION": "330100",
     # upload limit for imports and forms (bytes)
-    # (a rectification submission carries up to SUBMISSION_MAX_BYTES of evidence, plus the form)
-    "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
+    # (routes that take more say so with portal.web.allow_large_body: a rectification report's evidence)
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20000,
     "PER_PAGE": 25,

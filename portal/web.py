@@ -12,6 +12,8 @@ from portal.extensions import csrf, db, login_manager
 bp = Blueprint("core", __name__)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+UPLOAD_LIMITS = "portal.upload_limits"  # app.extensions key: endpoint → the setting that bounds its body
+FORM_ALLOWANCE = 1024 * 1024  # the form fields and multipart framing around the files
 
 
 def init_app(app: Flask) -> None:
@@ -22,10 +24,26 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
     login_manager.request_loader(_load_user_from_token)
+    app.before_request(_apply_upload_limit)  # before the CSRF check: it reads the body
     app.before_request(_check_csrf)
     app.before_request(_enforce_idle_timeout)
     app.context_processor(_template_globals)
     app.register_blueprint(bp)
+
+
+def allow_large_body(app: Flask, endpoint: str, setting: str) -> None:
+    """Let ``endpoint`` take a body of up to ``app.config[setting]`` bytes (plus the form around the files)
+    instead of ``MAX_CONTENT_LENGTH``, which stays small for every other route (the login form included)."""
+    app.extensions.setdefault(UPLOAD_LIMITS, {})[endpoint] = setting
+
+
+def _apply_upload_limit():
+    from flask import current_app
+
+    setting = current_app.extensions.get(UPLOAD_LIMITS, {}).get(request.endpoint)
+    if setting is not None:
+        request.max_content_length = int(current_app.config[setting]) + FORM_ALLOWANCE
+    return None
 
 
 def _lazy(text):

@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, StringField, TextAreaField
 
+NO_DRAFT = "0"  # the report's version field when the page was opened before any draft existed
+
 
 class ReportForm(FlaskForm):
     """``action`` is ``save`` (保存草稿) or ``submit`` (提交) — the two buttons carry it."""
@@ -17,7 +19,9 @@ class ReportForm(FlaskForm):
 
     def fill(self, draft) -> None:
         self.measures.data, self.result.data = draft.measures or "", draft.result or ""
-        self.version.data = str(draft.version) if draft.id is not None else ""
+        # "0": the page was opened before any draft existed, so a draft saved meanwhile (another tab or
+        # colleague) is not silently overwritten: it is a stale edit like any other
+        self.version.data = str(draft.version) if draft.id is not None else NO_DRAFT
 
     def values(self) -> dict:
         return {"measures": self.measures.data or "", "result": self.result.data or "",

@@ -26,6 +26,9 @@ def check_version(obj, expected, what: str) -> None:
     except (TypeError, ValueError):
         raise InvalidInput({"version": "版本号无效。"}) from None
     if expected_int != obj.version:
+        if expected_int == 0:  # the edit began before the record existed (someone created it meanwhile)
+            raise InvalidInput({"version": f"{what}已由他人创建或保存（第 {obj.version} 版），您的修改未保存。"
+                                           "请核对最新内容后再提交，您填写的内容仍保留在表单中。"})
         raise InvalidInput({"version": STALE_MESSAGE.format(what=what, expected=expected_int, current=obj.version)})
 
 

@@ -27,7 +27,7 @@ from portal.extensions import db
 from portal.files import save_uploads, stored_path
 
 from inspection import permissions
-from inspection.models import EvidenceFile, Finding, RectificationSubmission, SubmissionStatus
+from inspection.models import EvidenceFile, Finding, RectificationSubmission
 
 AREA = "evidence"
 FIELD = "files"
@@ -124,13 +124,9 @@ def readable(actor) -> Select:
     query = select(EvidenceFile).join(RectificationSubmission, RectificationSubmission.id == EvidenceFile.submission_id)
     if actor is None:
         return query.where(false())
-    in_scope = RectificationSubmission.finding_id.in_(
-        permissions.findings_query(actor).with_only_columns(Finding.id))
-    if permissions.is_staff(actor):
-        return query.where(in_scope, RectificationSubmission.status != SubmissionStatus.DRAFT.value)
-    if permissions.is_unit_user(actor):
-        return query.where(in_scope)
-    return query.where(false())
+    return query.where(
+        RectificationSubmission.finding_id.in_(permissions.findings_query(actor).with_only_columns(Finding.id)),
+        permissions.submissions_clause(actor))
 
 
 def evidence_for_download(actor, evidence_id) -> EvidenceFile:

@@ -101,6 +101,9 @@ def check_decide(actor, request: ExtensionRequest) -> None:
     if finding.rectification_status in rectification.SETTLED_STATES or not finding.needs_rectification:
         label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
         raise InvalidInput({"_": f"问题{finding.seq}已“{label}”，延期申请不再审批。"})
+    if finding.rectification_status not in REQUEST_STATES:
+        # a report waits for review: its timeliness was fixed when it was submitted (see rectification.py)
+        raise InvalidInput({"_": f"问题{finding.seq}的整改报告已提交，正在审核，延期申请不再审批。"})
 
 
 # ---------------------------------------------------------------- parsing

@@ -226,10 +226,12 @@ def accept(actor, finding: Finding, comment: str | None = None) -> Finding:
 
 
 def settled(actor, finding: Finding) -> None:
-    """What follows a finding's settlement (accepted or waived): pending extension requests lapse."""
-    from inspection.services import extensions
+    """What follows a finding's settlement (accepted or waived): pending extension requests lapse and the
+    unit's unsubmitted draft goes (neither can be acted on any more)."""
+    from inspection.services import extensions, submissions
 
     extensions.lapse_pending(actor, finding, f"问题已{finding.rectification_enum.raw_label}，延期申请不再审批。")
+    submissions.discard_draft(actor, finding)
 
 
 def request_waiver(actor, finding: Finding, reason) -> Finding:

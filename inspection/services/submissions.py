@@ -32,7 +32,7 @@ from inspection.models import (
     RectificationSubmission,
     SubmissionStatus as S,
 )
-from inspection.services import evidence, timeline
+from inspection.services import evidence, extensions, timeline
 from inspection.services.cases import _flush_versioned
 from inspection.services.common import check_version, require_open
 from inspection.services.findings import allowed, settled  # noqa: F401  (allowed: the pages' helper, re-exported)
@@ -57,18 +57,21 @@ def _what(finding: Finding) -> str:
     return f"问题{finding.seq}"
 
 
+def visible(actor, finding: Finding) -> list[RectificationSubmission]:
+    """The loaded ``finding.submissions`` that ``actor`` may see (the rule of ``permissions.submissions_clause``)."""
+    unit = permissions.is_unit_user(actor)
+    return [s for s in finding.submissions if unit or s.status != S.DRAFT.value]
+
+
 def get_submission_or_404(actor, submission_id) -> RectificationSubmission:
     """A submission on a finding ``actor`` reads; a draft only for its unit (staff never see drafts)."""
     try:
         submission_id = int(submission_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    query = select(RectificationSubmission).where(
-        RectificationSubmission.id == submission_id,
-        RectificationSubmission.finding_id.in_(permissions.findings_query(actor).with_only_columns(Finding.id)))
-    if not permissions.is_unit_user(actor):
-        query = query.where(RectificationSubmission.status != S.DRAFT.value)
-    submission = db.session.scalar(query)
+    submission = db.session.scalar(select(RectificationSubmission).where(
+        RectificationSubmission.id == submission_id, permissions.submissions_clause(actor),
+        RectificationSubmission.finding_id.in_(permissions.findings_query(actor).with_only_columns(Finding.id))))
     if submission is None:
         raise NotFound()
     return submission
@@ -87,7 +90,7 @@ def check_draft(actor, finding: Finding) -> None:
     """May ``actor`` write (and submit) a report on ``finding`` now?"""
     _require_unit_of(actor, finding)
     require_open(finding.case)
-    if not finding.needs_rectification or finding.rectification_status not in rectification.OPEN_STATES:
+    if not rectification.allows("submit", finding):
         if finding.rectification_status == R.SUBMITTED.value:
             raise InvalidInput({"_": f"{_what(finding)}的整改报告已提交，正在等待编办审核，审核前不能再修改或提交。"})
         label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
@@ -129,7 +132,7 @@ def check_review(actor, submission: RectificationSubmission) -> None:
             f"{_what(finding)}第 {submission.round} 轮整改报告已于 {at} 由 {who} 审核"
             f"（{submission.status_enum.raw_label}），不能重复审核。")
     require_open(case)
-    if finding.rectification_status != R.SUBMITTED.value:
+    if not rectification.allows("return", finding):  # accepting or returning: only a finding under review
         label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
         raise InvalidInput({"_": f"{_what(finding)}当前为“{label}”，不能审核整改报告。"})
 
@@ -196,6 +199,24 @@ def save_draft(actor, finding: Finding, data: dict | None = None, uploads=()) ->
     return draft
 
 
+def discard_draft(actor, finding: Finding) -> bool:
+    """The finding was settled (accepted or waived) while the unit had an unsubmitted draft: the draft can
+    never be submitted, so it goes with its files (a draft is the unit's unfinished work, not evidence
+    given to the office; submitted rounds are always kept). Audited as ``submission.discard``."""
+    draft = db.session.scalar(select(RectificationSubmission).where(
+        RectificationSubmission.finding_id == finding.id, RectificationSubmission.status == S.DRAFT.value))
+    if draft is None:
+        return False
+    for file in list(draft.evidence):
+        evidence.remove(actor, file)
+    audit.record("submission.discard", "submission", draft.id, actor=actor,
+                 details={"finding_id": finding.id, "round": draft.round, "reason": "问题已销号或免于整改"})
+    db.session.delete(draft)
+    db.session.flush()
+    db.session.expire(finding, ["submissions"])
+    return True
+
+
 def remove_evidence(actor, file: EvidenceFile) -> RectificationSubmission:
     """Take a file off the unit's draft (row now, file when the transaction commits)."""
     submission = file.submission
@@ -235,6 +256,8 @@ def submit(actor, finding: Finding, data: dict | None = None, uploads=(), versio
     draft.submitted_at, draft.submitted_on, draft.due_on = utcnow(), beijing_today(), finding.due_on
     finding.rectification_status = move.target.value
     _flush_versioned(_what(finding))
+    # a report is in: whether it came in time is fixed now, so a request for more time is moot
+    extensions.lapse_pending(actor, finding, "单位已提交整改报告，延期申请不再审批。")
     case = finding.case
     late = "（逾期提交）" if draft.submitted_on > draft.due_on else ""
     timeline.record(
@@ -254,7 +277,8 @@ def submit(actor, finding: Finding, data: dict | None = None, uploads=(), versio
 
 def review(actor, submission: RectificationSubmission, decision, comment=None, version=None) -> RectificationSubmission:
     """Accept (验收通过: the finding is 销号) or return (退回, a comment is required) a submitted report.
-    A return gives the finding a new deadline: ``RECTIFICATION_RETURN_WORKING_DAYS`` working days from today."""
+    A return gives the finding a new deadline, ``RECTIFICATION_RETURN_WORKING_DAYS`` working days from today,
+    unless the deadline in force is later (it is kept: a return never shortens the time the unit was given)."""
     _lock(submission)
     check_review(actor, submission)
     check_version(submission, version, "该整改报告")
@@ -287,14 +311,16 @@ def review(actor, submission: RectificationSubmission, decision, comment=None, v
         days = int(current_app.config["RECTIFICATION_RETURN_WORKING_DAYS"])
         deadline = workdays.add_working_days(today, days, office_id=case.office_id)
         submission.status = S.RETURNED.value
-        submission.returned_due_on = deadline.due_on
         finding.rectification_status = move.target.value
-        finding.due_on, finding.is_due_provisional = deadline.due_on, deadline.is_provisional
-        finding.due_counted_from_on, finding.due_working_days = today, days
-        summary = (f"退回{_what(finding)}第 {submission.round} 轮整改报告，新的整改期限 {deadline.due_on:%Y-%m-%d}"
-                   + ("（暂定）" if deadline.is_provisional else ""))
-        details = {"round": submission.round, "due_on": deadline.due_on.isoformat(),
-                   "is_provisional": deadline.is_provisional, "working_days": days}
+        # never earlier than the deadline in force: a unit that reported early keeps the time it was given
+        if finding.due_on is None or deadline.due_on > finding.due_on:
+            finding.due_on, finding.is_due_provisional = deadline.due_on, deadline.is_provisional
+            finding.due_counted_from_on, finding.due_working_days = today, days
+        submission.returned_due_on = finding.due_on
+        summary = (f"退回{_what(finding)}第 {submission.round} 轮整改报告，整改期限 {finding.due_on:%Y-%m-%d}"
+                   + ("（暂定）" if finding.is_due_provisional else ""))
+        details = {"round": submission.round, "due_on": finding.due_on.isoformat(),
+                   "is_provisional": finding.is_due_provisional, "working_days": days}
     _flush_versioned(f"{_what(finding)}的整改报告")
     timeline.record(case, f"submission_{move.name}", summary, actor=actor, finding=finding,
                     audit_type="submission", audit_id=submission.id,

@@ -368,7 +368,7 @@ _VERB_LABELS = {
     "instruction": _l("督办"), "answer": _l("答复"), "attachment": _l("上传附件"), "download": _l("下载"),
     "supersede": _l("被新版本替代"), "republish": _l("自动重新公开"), "unpublish": _l("撤下"),
     "draft": _l("保存草稿"), "submit": _l("提交整改报告"), "return": _l("退回"), "upload": _l("上传"),
-    "remove": _l("移除"), "request": _l("申请"), "refuse": _l("不同意"), "deadline_moved": _l("期限调整"), "lapse": _l("失效"),
+    "remove": _l("移除"), "request": _l("申请"), "refuse": _l("不同意"), "deadline_moved": _l("期限调整"), "lapse": _l("失效"), "discard": _l("作废草稿"),
     "schedule": _l("录入节假日安排"), "holiday": _l("设置地方节假日"), "holiday_remove": _l("取消地方节假日"),
 }
 _OBJECT_LABELS = {

@@ -162,3 +162,15 @@ def test_the_routes_are_in_the_openapi_document(client):
     decision = paths["/api/v1/extensions/{request_id}/decision"]["post"]
     assert {"200", "403", "404", "409", "422"} <= set(decision["responses"])
     assert "ExtensionRequest" in spec["components"]["schemas"]
+
+
+def test_a_unit_never_learns_which_staff_member_decided(client, w, sent_finding):
+    """The unit sees that the office decided; the decider's name and user name stay with the staff."""
+    finding = sent_finding()
+    made = post_request(client, w.unit_user, finding).get_json()
+    decide(client, w.inspector, made["id"], decision="refuse", comment="可按期完成。")
+    for_unit = client.get(f"/api/v1/findings/{finding.id}/extensions", headers=auth(w.unit_user)).get_json()
+    for_staff = client.get(f"/api/v1/findings/{finding.id}/extensions", headers=auth(w.inspector)).get_json()
+    assert for_unit["items"][0]["decided_by"] is None and for_unit["items"][0]["decided_at"]
+    assert for_staff["items"][0]["decided_by"]["username"] == w.inspector.username
+    assert w.inspector.username not in str(for_unit)

@@ -18,6 +18,7 @@ from tests.inspection.submission_support import (
     nothing_stored,
     pdf_bytes,
     png_bytes,
+    review,
     stored_files,
     submit,
 )
@@ -166,3 +167,16 @@ def test_openapi_documents_the_routes(app, client):
     assert "multipart/form-data" in post["requestBody"]["content"]
     assert "409" in spec["paths"]["/api/v1/submissions/{submission_id}/review"]["post"]["responses"]
     assert "/api/v1/evidence/{evidence_id}" in spec["paths"]
+
+
+def test_a_unit_never_learns_which_staff_member_reviewed(app, client, w, sent_finding):
+    finding = sent_finding()
+    submission = submit(w, finding)
+    review(w, submission, "return", "请补充材料。")
+    for_unit = client.get(f"/api/v1/findings/{finding.id}/submissions", headers=auth(w.unit_user)).get_json()
+    for_staff = client.get(f"/api/v1/findings/{finding.id}/submissions", headers=auth(w.inspector)).get_json()
+    rows_unit = for_unit["items"] if isinstance(for_unit, dict) else for_unit
+    rows_staff = for_staff["items"] if isinstance(for_staff, dict) else for_staff
+    assert rows_unit[0]["reviewed_by"] is None and rows_unit[0]["review_comment"] == "请补充材料。"
+    assert rows_staff[0]["reviewed_by"]["username"] == w.inspector.username
+    assert w.inspector.username not in str(for_unit)

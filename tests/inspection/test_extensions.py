@@ -346,13 +346,31 @@ def test_no_decision_once_the_finding_is_settled(w, sent_finding, state):
     assert extensions.db.session.scalars(extensions.pending_query(w.inspector)).all() == []
 
 
-def test_a_report_waiting_for_review_does_not_stop_the_decision(w, sent_finding):
+def test_submitting_the_report_lapses_a_pending_request(w, sent_finding):
+    """Once the report is in, its timeliness is fixed (submitted_on against the deadline then in force):
+    approving a later date afterwards could not make it on time, and would let the finding fall overdue
+    while it waits for review. So the request lapses with the submission."""
+    from inspection.models import ExtensionStatus
+    from tests.inspection.submission_support import submit
+
+    finding = sent_finding()
+    made = ask(w, finding)
+    submit(w, finding)
+    db.session.refresh(made)
+    assert made.status == ExtensionStatus.LAPSED.value and "已提交整改报告" in made.decision_comment
+    with pytest.raises(extensions.AlreadyDecided):
+        extensions.decide_extension(w.inspector, made, approve=True)
+    db.session.rollback()
+
+
+def test_no_decision_while_a_report_waits(w, sent_finding):
     finding = sent_finding()
     made = ask(w, finding)
     set_status(finding, "submitted")
-    extensions.decide_extension(w.inspector, made, approve=True)
-    db.session.commit()
-    assert finding.due_on == made.requested_due_on
+    with pytest.raises(InvalidInput) as refused:
+        extensions.decide_extension(w.inspector, made, approve=True)
+    db.session.rollback()
+    assert "正在审核" in refused.value.message
 
 
 # ---------------------------------------------------------------- history, panel, list

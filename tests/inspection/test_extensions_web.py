@@ -187,3 +187,19 @@ def test_the_panel_renders_history_and_forms(app, w, sent_finding):
         unit = render_template("inspection/extensions/_panel.html",
                                extension_panel=extensions.panel(w.unit_user, finding))
     assert f'action="/inspection/findings/{finding.id}/extensions/new"' in unit and "同意延期，期限改为" in unit
+
+
+def test_the_units_history_shows_the_office_decided_not_who(w, sent_finding, signed_in):
+    from inspection.services import extensions as service
+
+    finding = sent_finding()
+    made = service.request_extension(w.unit_user, finding, {
+        "requested_due_on": (finding.due_on + timedelta(days=10)).isoformat(), "reason": "需上级批复"})
+    db.session.commit()
+    service.decide_extension(w.inspector, made, approve=False, comment="可按期完成。")
+    db.session.commit()
+    unit_page = signed_in(w.unit_user).get(f"/inspection/findings/{finding.id}").get_data(as_text=True)
+    staff_page = signed_in(w.inspector2).get(f"/inspection/findings/{finding.id}").get_data(as_text=True)
+    assert "可按期完成。" in unit_page and "可按期完成。" in staff_page
+    assert f"（{w.inspector.username}）" in staff_page
+    assert f"（{w.inspector.username}）" not in unit_page and w.inspector.display_name not in unit_page

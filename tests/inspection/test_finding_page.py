@@ -3,6 +3,7 @@ through HTTP, upload errors in Chinese with nothing kept, the review queue and t
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,10 +26,11 @@ from tests.inspection.submission_support import (
 )
 
 
-def post_report(client, finding, action="submit", files=(("整改报告.pdf", None),), **data):
+def post_report(client, finding, action="submit", files=(("整改报告.pdf", None),), environ=None, **data):
     payload = {"action": action, **{k: v for k, v in REPORT.items()}, **data}
     payload["files"] = [(io.BytesIO(pdf_bytes() if body is None else body), name) for name, body in files]
-    return client.post(f"/inspection/findings/{finding.id}/report", data=payload, content_type="multipart/form-data")
+    return client.post(f"/inspection/findings/{finding.id}/report", data=payload, content_type="multipart/form-data",
+                       environ_overrides=environ or {})
 
 
 def page(client, finding) -> tuple[int, str]:
@@ -115,12 +117,27 @@ def test_missing_text_and_files(app, w, sent_finding, signed_in):
     assert count(RectificationSubmission) == 0
 
 
-def test_body_over_max_content_length_is_a_chinese_message(app, w, sent_finding, signed_in):
-    app.config["MAX_CONTENT_LENGTH"] = 1000
+def test_body_over_the_report_limit_is_a_chinese_message(app, w, sent_finding, signed_in):
+    from portal.web import FORM_ALLOWANCE
+
+    app.config["SUBMISSION_MAX_BYTES"] = 1000  # the report's body may be this plus the form allowance
     finding = sent_finding()
-    response = post_report(signed_in(w.unit_user), finding, files=(("大.pdf", pdf_bytes() + b"%" * 5000),))
+    # a body declared larger than the limit (sent small: the test client would spool a real one to a file)
+    response = post_report(signed_in(w.unit_user), finding, environ={"CONTENT_LENGTH": str(FORM_ALLOWANCE + 5000)})
     assert response.status_code == 413 and "上传的内容过大" in response.get_data(as_text=True)
     assert count(RectificationSubmission) == 0
+
+
+def test_only_the_report_takes_a_body_larger_than_max_content_length(app, w, sent_finding, signed_in):
+    """MAX_CONTENT_LENGTH stays small for every other route (the anonymous login form included); the
+    report's route is allowed SUBMISSION_MAX_BYTES of evidence."""
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    finding = sent_finding()
+    client = signed_in(w.unit_user)
+    response = post_report(client, finding, files=(("佐证.pdf", pdf_bytes() + b"%" * 4000),))
+    assert response.status_code == 302
+    assert count(RectificationSubmission, RectificationSubmission.status == "submitted") == 1
+    assert app.test_client().post("/login", data={"username": "x" * 4000, "password": "y"}).status_code == 413
 
 
 def test_remove_evidence_from_the_draft(app, w, sent_finding, signed_in):
@@ -227,3 +244,18 @@ def test_case_page_links_each_finding_and_marks_waiting(app, w, sent_finding, si
     assert f"/inspection/findings/{finding.id}" in html and "待审核" in html
     html = signed_in(w.unit_user).get(f"/inspection/cases/{finding.case_id}").get_data(as_text=True)
     assert f"/inspection/findings/{finding.id}" in html
+
+
+def test_a_draft_saved_meanwhile_is_not_overwritten_by_a_page_opened_before_it(app, w, sent_finding, signed_in):
+    """Two tabs opened before any draft existed: the second save is a stale edit, not an overwrite."""
+    finding = sent_finding()
+    client = signed_in(w.unit_user)
+    page = client.get(f"/inspection/findings/{finding.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="version"[^>]*value="0"', page)  # the form says: no draft yet
+    first = post_report(client, finding, action="save", files=(), version="0", measures="第一个标签页的措施")
+    assert first.status_code == 302
+    second = post_report(client, finding, action="save", files=(), version="0", measures="第二个标签页的措施")
+    assert second.status_code == 422 and "已由他人创建或保存" in second.get_data(as_text=True)
+    draft = db.session.scalars(select(RectificationSubmission)).one()
+    db.session.refresh(draft)
+    assert draft.measures == "第一个标签页的措施"

@@ -178,3 +178,15 @@ def test_no_query_per_row(w, sent, make_case, make_finding, issue_notice, app):
         event.remove(engine, "before_cursor_execute", listener)
     assert len(rows) == 5
     assert len(statements) <= 4, statements  # findings (+case, notice), submissions, extensions
+
+
+def test_a_sponsor_reads_only_its_direct_institutions_not_theirs(w, make_unit):
+    """主管部门 reads the institutions it sponsors directly; an institution sponsored by one of those is its
+    own sponsor's business."""
+    grandchild = make_unit("杭州市审计局信息中心数据室", kind="institution", parent=w.centre, category="welfare_1",
+                           funding="full")
+    grant(w.unit_user, "ledger.sponsor")
+    assert not ledger.is_sponsor_of(w.unit_user, grandchild)
+    with pytest.raises(NotFound):
+        ledger.ledger_unit_or_404(w.unit_user, grandchild.code)
+    assert grandchild not in db.session.scalars(ledger.sponsored_units_query(w.unit_user)).all()

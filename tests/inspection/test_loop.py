@@ -24,7 +24,8 @@ def overdue_ids(today=None) -> set[int]:
 
 
 def test_submit_return_resubmit_accept_close(app, w, sent_finding):
-    finding = sent_finding()
+    # a near deadline, so the return's ten working days reach further
+    finding = sent_finding(due_on=workdays.add_working_days(beijing_today(), 2).due_on.isoformat())
     case = finding.case
     first_due = finding.due_on
 
@@ -75,6 +76,16 @@ def test_submit_return_resubmit_accept_close(app, w, sent_finding):
     kinds = list(db.session.scalars(select(CaseEvent.kind).where(CaseEvent.finding_id == finding.id)
                                     .order_by(CaseEvent.id)))
     assert kinds[-4:] == ["submission_submit", "submission_return", "submission_submit", "submission_accept"]
+
+
+def test_a_return_never_shortens_the_deadline_in_force(app, w, sent_finding):
+    finding = sent_finding()  # 30 working days: further than the ten a return gives
+    given = finding.due_on
+    first = submit(w, finding)
+    review(w, first, "return", "请补充材料。")
+    db.session.refresh(finding)
+    assert given > workdays.add_working_days(beijing_today(), 10, office_id=finding.case.office_id).due_on
+    assert (finding.rectification_status, finding.due_on, first.returned_due_on) == ("returned", given, given)
 
 
 def test_case_cannot_close_while_a_report_waits(app, w, sent_finding):

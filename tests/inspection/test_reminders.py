@@ -239,3 +239,19 @@ def test_reminders_go_by_real_mail_once_and_carry_no_finding_text(w, runner, sen
         body = mail["message"].get_body(("plain",)).get_content()
         assert MARKER not in body and MARKER not in str(mail["message"]["subject"])
         assert "https://bianban.example/inspection/" in body
+
+
+@pytest.mark.parametrize(("late", "expected"), [(True, (1, 1)), (False, (0, 0))])
+def test_a_late_report_still_brings_the_missed_notices_and_an_on_time_one_none(w, sent_finding, late, expected):
+    """A report submitted after the deadline leaves the finding overdue: the unit and the lead are told
+    it was missed even though the report is in; a report in on time stops the clock: nothing is sent."""
+    from tests.inspection.submission_support import submit
+
+    finding = sent_finding(TODAY - timedelta(days=2) if late else TODAY + timedelta(days=1))
+    submission = submit(w, finding)
+    if not late:  # submitted on time; the deadline passed while it waits for review
+        finding.due_on = submission.due_on = TODAY - timedelta(days=2)
+        submission.submitted_on = TODAY - timedelta(days=3)
+        db.session.commit()
+    result = run()
+    assert (result.unit, result.lead) == expected

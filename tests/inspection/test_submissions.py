@@ -272,3 +272,27 @@ def test_evidence_names_are_checked_only_for_chosen_files(app, w, sent_finding):
     submit(w, finding, files=[upload(), upload(b"", "")])  # an empty file input is no file at all
     assert count(EvidenceFile) == 1
     assert db.session.scalars(select(EvidenceFile)).one().original_name == "整改报告.pdf"
+
+
+@pytest.mark.parametrize("settle", ["accept", "waive"])
+def test_a_draft_goes_with_its_files_when_the_finding_is_settled(app, w, sent_finding, settle):
+    """Accepted directly or waived while the unit had a draft: the draft can never be submitted, so it and
+    its files go (audited); nothing is left that nobody can see."""
+    from portal.audit.models import AuditEvent
+
+    from inspection.services import findings
+
+    finding = sent_finding()
+    before = stored_files(app)
+    submissions.save_draft(w.unit_user, finding, {"measures": "草稿"}, [upload()])
+    db.session.commit()
+    assert count(EvidenceFile) == 1 and len(stored_files(app)) == len(before) + 1
+    if settle == "accept":
+        findings.accept(w.inspector, finding, "现场核实已整改。")
+    else:
+        findings.request_waiver(w.inspector, finding, "改革过渡期遗留")
+        findings.decide_waiver(w.approver, finding, approve=True)
+    db.session.commit()
+    assert count(RectificationSubmission) == 0 and count(EvidenceFile) == 0
+    assert stored_files(app) == before
+    assert count(AuditEvent, AuditEvent.action == "submission.discard") == 1
