@@ -74,19 +74,18 @@ def load(args, root, inspector) -> None:
                 "closed_at": opened if status == "closed" else None,
                 "dismiss_reason": "查无实据" if status == "dismissed" else None,
             })
-        case_ids = db.session.execute(insert(Case).returning(Case.id, Case.status), case_rows).all()
+        case_ids = db.session.execute(insert(Case).returning(Case.id, Case.status, Case.unit_id), case_rows).all()
         notice_rows = [{"case_id": cid, "office_id": root.id, "kind": "initial", "number": f"杭编督改〔2026〕{cid}号",
                         "number_year": 2026, "number_seq": cid, "requirements": "", "issued_by_name": "bench",
                         "issued_at": datetime.now(timezone.utc)}
-                       for cid, status in case_ids if status in ("rectifying", "closed")]
+                       for cid, status, _unit in case_ids if status in ("rectifying", "closed")]
         notices = dict(db.session.execute(
             insert(RectificationNotice).returning(RectificationNotice.case_id, RectificationNotice.id), notice_rows
         ).all()) if notice_rows else {}
         finding_rows, deliveries = [], []
-        for cid, status in case_ids:
+        for cid, status, unit_id in case_ids:  # each case's findings are its unit's
             if status in ("registered", "dismissed"):
                 continue
-            unit_id = case_rows[0]["unit_id"]
             notice_id = notices.get(cid)
             for seq in range(1, 1 + rng.randint(1, 3)):
                 if status == "closed":
