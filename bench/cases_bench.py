@@ -107,6 +107,37 @@ def load(args, root, inspector) -> None:
         db.session.commit()
 
 
+def make_app():
+    """An app on a throwaway data dir (SQLite inside unless DATABASE_URL is set), migrated, cheap hashing."""
+    app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="portal-bench-"), "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                      "ARGON2_PARALLELISM": 1})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def bench_user(username: str, role: str, **binding):
+    """(the root office, a new user of ``role`` with the bench password); staff belong to the root office."""
+    from portal.accounts.models import User
+    from portal.accounts.passwords import hash_password
+    from portal.registry.jurisdiction import root_office
+
+    root = root_office()
+    if not binding:
+        binding = {"office_id": root.id}
+    user = User(username=username, role=role, password_hash=hash_password(BENCH_PASSWORD), **binding)
+    db.session.add(user)
+    db.session.commit()
+    return root, user
+
+
+def analyze() -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))  # as autovacuum would after a bulk load
+        db.session.commit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=20000)
@@ -114,26 +145,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="portal-bench-")
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1})
+    app = make_app()
     with app.app_context():
-        upgrade()
-        from portal.accounts.models import User
-        from portal.accounts.passwords import hash_password
-        from portal.registry.jurisdiction import root_office
-
-        root = root_office()
-        inspector = User(username="bench", role="inspector", office_id=root.id,
-                         password_hash=hash_password(BENCH_PASSWORD))
-        db.session.add(inspector)
-        db.session.commit()
+        root, inspector = bench_user("bench", "inspector")
         start = time.perf_counter()
         load(args, root, inspector)
         load_s = time.perf_counter() - start
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))  # as autovacuum would after a bulk load
-            db.session.commit()
+        analyze()
 
     client = app.test_client()
     signed_in = client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD})

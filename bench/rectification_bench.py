@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,11 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases_bench import BENCH_PASSWORD, load, timed  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, select, text, update  # noqa: E402
+from cases_bench import BENCH_PASSWORD, analyze, bench_user, load, make_app, timed  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
 
-from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 SCHEDULE_2027 = "\n".join([
@@ -89,35 +86,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="portal-bench-")
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1})
+    app = make_app()
     with app.app_context():
-        upgrade()
-        from portal.accounts.models import User
-        from portal.accounts.passwords import hash_password
-        from portal.registry.jurisdiction import root_office
         from portal.registry.models import Unit
 
         from inspection.models import Finding
 
-        root = root_office()
-        inspector = User(username="bench", role="inspector", office_id=root.id,
-                         password_hash=hash_password(BENCH_PASSWORD))
-        admin = User(username="bench_admin", role="admin", office_id=root.id, password_hash=hash_password(BENCH_PASSWORD))
-        db.session.add_all([inspector, admin])
-        db.session.commit()
+        root, inspector = bench_user("bench", "inspector")
+        _root, admin = bench_user("bench_admin", "admin")
+        admin_id = admin.id
         start = time.perf_counter()
         load(args, root, inspector)
         big = db.session.scalar(select(Unit).order_by(Unit.id).limit(1))
-        unit_user = User(username="bench_unit", role="unit", unit_id=big.id, password_hash=hash_password(BENCH_PASSWORD))
-        db.session.add(unit_user)
-        db.session.commit()
+        _root, unit_user = bench_user("bench_unit", "unit", unit_id=big.id)
         made = shape(big.id, unit_user.id)
         load_s = time.perf_counter() - start
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        analyze()
         big_code = big.code
         big_findings = db.session.scalar(select(func.count(Finding.id)).where(Finding.responsible_unit_id == big.id))
 
@@ -158,6 +142,8 @@ def main() -> None:
           f"  {size / 1024:6.0f} KiB")
 
     with app.app_context():
+        from portal.accounts.models import User
+
         from inspection.reminders import send_reminders
         from inspection.services import calendar
 
@@ -170,7 +156,7 @@ def main() -> None:
         again = send_reminders(on_batch=db.session.commit)
         print(f"{'reminders send (second run)':<34} {(time.perf_counter() - start):6.2f} s  "
               f"{again.unit + again.lead} sent")
-        admin = db.session.scalar(select(User).where(User.username == "bench_admin"))
+        admin = db.session.get(User, admin_id)
         start = time.perf_counter()
         entered = calendar.enter_schedule(admin, 2027, SCHEDULE_2027, "国办发明电〔2026〕1号（演练）")
         db.session.commit()

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 
 from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.extensions import db
-from portal.spreadsheets import csv_cell, xlsx_cell
+from portal.spreadsheets import csv_cell, saved_workbook, xlsx_cell
 from portal.timeutil import to_beijing
 
 from inspection.models import Case, CaseSource, CaseStatus
@@ -100,11 +99,7 @@ def xlsx_file(row_iter: Iterator[tuple]):
     sheet.append(list(HEADERS))
     for row in row_iter:
         sheet.append([xlsx_cell(sheet, v) for v in row])
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(handle)
-    size = handle.tell()
-    handle.seek(0)
-    return handle, size
+    return saved_workbook(workbook)
 
 
 def file_chunks(handle, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -11,7 +11,6 @@ Access is a query: :func:`findings_for` returns the findings the caller may see 
 """
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +24,7 @@ from portal.errors import InvalidInput, NotFound
 from portal.extensions import db
 from portal.registry import creditcode
 from portal.registry.models import Unit
-from portal.spreadsheets import xlsx_cell
+from portal.spreadsheets import saved_workbook, xlsx_cell
 from portal.timeutil import beijing_today, to_beijing
 
 from inspection import permissions, rectification
@@ -299,11 +298,7 @@ def xlsx_file(pairs: Iterator[tuple[tuple, list[tuple]]]):
         findings_sheet.append([xlsx_cell(findings_sheet, v) for v in finding_cells])
         for r in round_cells:
             rounds_sheet.append([xlsx_cell(rounds_sheet, v) for v in r])
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(handle)
-    size = handle.tell()
-    handle.seek(0)
-    return handle, size
+    return saved_workbook(workbook)
 
 
 __all__ = [

@@ -32,3 +32,16 @@ def xlsx_cell(sheet, value):
     if isinstance(value, date):
         cell.number_format = "yyyy-mm-dd"
     return cell
+
+
+def saved_workbook(workbook):
+    """A finished workbook in a temporary file (memory up to 8 MiB, then disk), rewound, and its size: XLSX is
+    a zip, so it is complete before the first byte is sent."""
+    import tempfile
+
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(handle)
+    size = handle.tell()
+    handle.seek(0)
+    return handle, size
+
