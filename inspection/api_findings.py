@@ -42,7 +42,8 @@ from inspection.models import Finding
 from inspection.services import findings
 
 FINDING_FIELDS = {"area": TEXT, "violation_type": TEXT, "description": TEXT, "basis": TEXT, "severity": TEXT,
-                  "responsible_unit_id": INT, "needs_rectification": BOOL, "due_on": DATE}
+                  "responsible_unit_id": INT, "needs_rectification": BOOL, "due_on": DATE,
+                  "period_working_days": INT}
 _LOADS = (selectinload(Finding.notice), selectinload(Finding.responsible_unit), selectinload(Finding.accepted_by),
           selectinload(Finding.waiver_requested_by), selectinload(Finding.waiver_approved_by))
 

@@ -97,6 +97,8 @@ class UnitFindingSchema(Schema):
     responsible_unit = fields.Nested(CaseUnitSchema, metadata={"description": "责任单位"})
     needs_rectification = fields.Boolean()
     due_on = fields.Date(allow_none=True, metadata={"description": "整改期限（北京时间日期）"})
+    period_working_days = fields.Integer(allow_none=True, metadata={
+        "description": "本问题自己的整改期限（工作日数），下发通知时据以计算 due_on；空为默认"})
     is_due_provisional = fields.Boolean(metadata={
         "description": "期限按周一至周五计算（当年法定节假日安排尚未公布），可能调整"})
     rectification_status = EnumField(RectificationStatus, allow_none=True)
@@ -306,6 +308,8 @@ class FindingInputSchema(Schema):
     responsible_unit_id = fields.Integer(metadata={"description": "责任单位 id，缺省为被督查单位"})
     needs_rectification = fields.Boolean(metadata={"description": "缺省 true"})
     due_on = fields.Date(metadata={"description": "整改期限，须晚于今天；缺省在下发通知时按工作日计算"})
+    period_working_days = fields.Integer(allow_none=True, metadata={
+        "description": "本问题的整改期限：下发通知之日起的法定工作日数（1–250），代替默认；与 due_on 只填一项"})
 
 
 class FindingPatchSchema(FindingInputSchema):

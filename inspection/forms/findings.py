@@ -19,7 +19,9 @@ class FindingForm(FlaskForm):
     severity = select_field(_l("严重程度"))
     responsible_unit_id = select_field(_l("责任单位"), description=_l("默认为被督查单位。"))
     needs_rectification = BooleanField(_l("需要整改"), default=True)
-    due_on = date_field(_l("整改期限"), description=_l("留空则下发整改通知时按工作日自动计算"))
+    due_on = date_field(_l("整改期限"), description=_l("具体日期；与“整改期限（工作日）”只填一项，都不填则下发整改通知时按默认工作日数计算。"))
+    period_working_days = StringField(_l("整改期限（工作日）"), render_kw={"inputmode": "numeric", "maxlength": 3},
+                                      description=_l("本问题自下发整改通知之日起的法定工作日数（1–250），代替默认期限。"))
     version = HiddenField()
 
     def __init__(self, case, *args, current_unit=None, **kwargs):
@@ -36,13 +38,14 @@ class FindingForm(FlaskForm):
             getattr(self, name).data = getattr(finding, name)
         self.responsible_unit_id.data = str(finding.responsible_unit_id)
         self.due_on.data = finding.due_on.isoformat() if finding.due_on else ""
+        self.period_working_days.data = str(finding.period_working_days or "")
         self.version.data = str(finding.version)
 
     def values(self) -> dict:
         """What ``services.findings.add_finding``/``update_finding`` read."""
         data = {name: getattr(self, name).data for name in (
             "area", "violation_type", "description", "basis", "severity", "responsible_unit_id",
-            "needs_rectification", "due_on", "version")}
+            "needs_rectification", "due_on", "period_working_days", "version")}
         data["needs_rectification"] = bool(data["needs_rectification"])
         return data
 

@@ -31,6 +31,8 @@ class Finding(db.Model):
         CheckConstraint("notice_id IS NULL OR NOT needs_rectification OR due_on IS NOT NULL", name="notice_fixes_due"),
         CheckConstraint("rectification_status != 'waived' OR waiver_reason IS NOT NULL", name="waiver_has_reason"),
         CheckConstraint("(due_counted_from_on IS NULL) = (due_working_days IS NULL)", name="due_count_complete"),
+        CheckConstraint("period_working_days IS NULL OR period_working_days BETWEEN 1 AND 250",
+                        name="period_working_days_range"),
         CheckConstraint(
             "rectification_status != 'waived' OR (waiver_approved_by_id IS NOT NULL"
             " AND waiver_approved_by_id != waiver_requested_by_id)",
@@ -56,6 +58,9 @@ class Finding(db.Model):
     # so it can be counted again when a year's schedule is entered; both empty for a date set by hand
     due_counted_from_on: Mapped[date | None] = mapped_column(Date)
     due_working_days: Mapped[int | None] = mapped_column(Integer)
+    # the inspector's own rectification period for this finding (working days after the notice), instead of
+    # RECTIFICATION_WORKING_DAYS; used when the notice fixes the deadline (a date set by hand wins)
+    period_working_days: Mapped[int | None] = mapped_column(Integer)
     rectification_status: Mapped[str | None] = mapped_column(String(20), index=True)
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_notices.id"), index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -52,7 +52,20 @@ def _fields(case: Case, data: dict, errors: v.Errors, *, partial: bool = False) 
         if due is not None and due <= beijing_today():
             errors.add("due_on", f"整改期限须晚于今天（{beijing_today():%Y-%m-%d}），“{due:%Y-%m-%d}”已过。")
         out["due_on"] = due
+    if present("period_working_days"):
+        raw = data.get("period_working_days")
+        period = None
+        if raw not in (None, ""):
+            period = v.count(raw, "period_working_days", errors, "整改期限（工作日）")
+            if "period_working_days" not in errors and not PERIOD_MIN <= period <= PERIOD_MAX:
+                errors.add("period_working_days", f"整改期限（工作日）须在 {PERIOD_MIN} 到 {PERIOD_MAX} 个工作日之间。")
+        out["period_working_days"] = period or None
+        if out["period_working_days"] and out.get("due_on"):
+            errors.add("period_working_days", "整改期限请只填一种：具体日期，或下发通知后的工作日数。")
     return out
+
+
+PERIOD_MIN, PERIOD_MAX = 1, 250  # an own rectification period: a day to about a year of working days
 
 
 def _require_working(case: Case) -> None:
@@ -131,6 +144,7 @@ def add_finding(actor, case: Case, data: dict) -> Finding:
         description=values["description"], basis=values["basis"], severity=values["severity"],
         responsible_unit_id=values["responsible_unit"].id, needs_rectification=needs,
         due_on=values["due_on"] if needs else None,
+        period_working_days=values.get("period_working_days") if needs else None,
         rectification_status=R.PENDING.value if needs else None,
         created_by_id=actor.id if actor is not None else None,
     )
@@ -147,7 +161,8 @@ def add_finding(actor, case: Case, data: dict) -> Finding:
 def _snapshot(f: Finding) -> dict:
     return {"area": f.area, "violation_type": f.violation_type, "description": f.description, "basis": f.basis,
             "severity": f.severity, "responsible_unit_id": f.responsible_unit_id,
-            "needs_rectification": f.needs_rectification, "due_on": f.due_on}
+            "needs_rectification": f.needs_rectification, "due_on": f.due_on,
+            "period_working_days": f.period_working_days}
 
 
 def update_finding(actor, finding: Finding, data: dict) -> Finding:
@@ -169,13 +184,21 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
     if "needs_rectification" in values:
         finding.needs_rectification = values["needs_rectification"]
         if not finding.needs_rectification:
-            finding.rectification_status, finding.due_on = None, None
+            finding.rectification_status, finding.due_on, finding.period_working_days = None, None, None
         elif finding.rectification_status is None:
             finding.rectification_status = R.PENDING.value
-    if "due_on" in values and finding.needs_rectification:
+    if "period_working_days" in values and values["period_working_days"] != finding.period_working_days:
+        if finding.notice_id is not None:  # the notice fixed the deadline: a new one is a date (or an extension)
+            raise InvalidInput({"period_working_days": "整改通知已下发，期限已确定，不能再改工作日数；如需调整请直接修改整改期限日期。"})
+        finding.period_working_days = values["period_working_days"] if finding.needs_rectification else None
+        if finding.period_working_days:
+            finding.due_on = None  # counted when the notice is issued
+    if "due_on" in values and finding.needs_rectification and (values["due_on"] or not finding.period_working_days):
         finding.due_on = values["due_on"]
         finding.is_due_provisional = False
         finding.due_counted_from_on, finding.due_working_days = None, None  # set by hand: never counted again
+        if finding.due_on is not None:
+            finding.period_working_days = None  # a date set by hand wins
     changes = audit.diff(before, _snapshot(finding))
     if not changes:
         return finding

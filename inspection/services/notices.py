@@ -36,8 +36,9 @@ class PlannedItem:
     finding: Finding
     due_on: date
     is_provisional: bool
-    is_set_by_hand: bool  # the finding had its own deadline; otherwise the working-day default
+    is_set_by_hand: bool  # the finding had its own date; otherwise counted in working days
     is_past: bool  # the deadline has come or passed: issuing is refused
+    working_days: int | None = None  # the count (the finding's own period, or the default); None: by hand
 
 
 @dataclass
@@ -78,16 +79,20 @@ def unnoticed(case) -> list[Finding]:
 
 def plan(case) -> NoticePlan:
     """The findings the next notice lists (needing rectification, not yet on a notice, not settled) and the
-    deadline each gets: its own, or ``RECTIFICATION_WORKING_DAYS`` working days from today."""
+    deadline each gets: its own date, or its own period, or ``RECTIFICATION_WORKING_DAYS`` working days from today."""
     today = beijing_today()
     period = int(current_app.config["RECTIFICATION_WORKING_DAYS"])
     default = workdays.add_working_days(today, period, office_id=case.office_id)
     listed = unnoticed(case)
-    items = [
-        PlannedItem(f, f.due_on, bool(f.is_due_provisional), True, f.due_on <= today) if f.due_on is not None
-        else PlannedItem(f, default.due_on, default.is_provisional, False, False)
-        for f in listed
-    ]
+    items = []
+    for f in listed:
+        if f.due_on is not None:
+            items.append(PlannedItem(f, f.due_on, bool(f.is_due_provisional), True, f.due_on <= today))
+        elif f.period_working_days:  # the inspector gave this finding its own period
+            own = workdays.add_working_days(today, f.period_working_days, office_id=case.office_id)
+            items.append(PlannedItem(f, own.due_on, own.is_provisional, False, False, f.period_working_days))
+        else:
+            items.append(PlannedItem(f, default.due_on, default.is_provisional, False, False, period))
     state_error = None
     if case.status not in ISSUABLE_STATES:
         state_error = f"当前状态（{case.status_enum.raw_label}）不能下发整改通知。"
@@ -134,7 +139,7 @@ def issue(actor, case, *, requirements: str | None = None) -> RectificationNotic
         item.finding.due_on, item.finding.is_due_provisional = item.due_on, item.is_provisional
         # how a counted deadline was counted, so a schedule entered later can count it again
         item.finding.due_counted_from_on, item.finding.due_working_days = (
-            (None, None) if item.is_set_by_hand else (today, planned.working_days))
+            (None, None) if item.is_set_by_hand else (today, item.working_days))
         item.finding.notice_id = notice.id
     unit_ids = sorted({f.responsible_unit_id for f in listed})
     for unit_id in unit_ids:

@@ -109,7 +109,7 @@ def test_add_finding(client, login, w, make_case):
     db.session.commit()
     login(w.inspector)
     page = text(client.get(f"/inspection/cases/{case.id}/findings/new"))
-    assert "留空则下发整改通知时按工作日自动计算" in page
+    assert "都不填则下发整改通知时按默认工作日数计算" in page and "整改期限（工作日）" in page
     assert f'<option selected value="{w.bureau.id}">' in page  # the case's unit by default
     response = client.post(f"/inspection/cases/{case.id}/findings/new",
                            data=finding_data(w, responsible_unit_id=str(w.centre.id), description="问题-MARK-ADD"))
