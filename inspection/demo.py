@@ -82,6 +82,12 @@ def _ensure_users(echo) -> None:
         echo(f"  已创建  {username:<11} 密码 {password:<20} {display_name}")
 
 
+def past_due(finding, day) -> None:
+    """Demo only: give a sent finding a deadline that has already passed (a date, as if set by hand)."""
+    finding.due_on, finding.is_due_provisional = day, False
+    finding.due_counted_from_on = finding.due_working_days = None
+
+
 class _Builder:
     """Makes one case and walks it to its state; ``k`` varies units, problems and dates."""
 
@@ -140,7 +146,7 @@ class _Builder:
         if state == "rectifying":
             if k % 2 == 0:
                 self.sign_all(notice)
-                made[0].due_on = self.today - timedelta(days=3 + k % 7)  # demo: a deadline already missed
+                past_due(made[0], self.today - timedelta(days=3 + k % 7))  # demo: a deadline already missed
             return case
         self.sign_all(notice)
         findings.accept(lead, made[0], "经现场核查和查阅人员花名册，已整改到位，同意销号。")

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.registry.models import Unit
 from portal.timeutil import beijing_today, utcnow
 
+from inspection.demo import past_due
 from inspection.models import RectificationSubmission
 from inspection.services import cases, extensions, findings, notices, submissions
 from inspection.services.timeline import unit_users
@@ -80,19 +81,20 @@ def _walk(finding, state: str, unit_user, inspector, approver, today) -> None:
         return submissions.submit(unit_user, finding, dict(REPORT), _evidence(name))
 
     if state == "overdue":
-        finding.due_on = today - timedelta(days=5)  # demo: a deadline already missed
+        past_due(finding, today - timedelta(days=5))  # demo: a deadline already missed
     elif state == "draft":
         submissions.save_draft(unit_user, finding, {"measures": "正在研究撤销“综合协调科”的方案。"}, _evidence("整改方案（草稿）.pdf"))
     elif state == "waiting":
         submit()
     elif state == "waiting_late":
-        finding.due_on = today - timedelta(days=3)  # demo: submitted after the deadline: stays overdue
+        past_due(finding, today - timedelta(days=3))  # demo: submitted after the deadline: stays overdue
         db.session.flush()  # the service re-reads the finding under a row lock
         submit()
     elif state == "waiting_after_due":
         # demo: submitted on time four days ago; the deadline passed since, the clock is stopped
         submission = submit()
-        finding.due_on = submission.due_on = today - timedelta(days=2)
+        past_due(finding, today - timedelta(days=2))
+        submission.due_on = finding.due_on
         submission.submitted_on = today - timedelta(days=4)
         submission.submitted_at = utcnow() - timedelta(days=4)
     elif state in ("returned", "resubmitted"):
