@@ -47,10 +47,14 @@ BATCH = 500
 
 # ---------------------------------------------------------------- who reads which ledger
 
+def is_sponsor(user) -> bool:
+    """``user`` speaks for a sponsoring department (主管部门): a unit user holding ``ledger.sponsor``."""
+    return permissions.is_unit_user(user) and has_permission(user, SPONSOR)
+
+
 def is_sponsor_of(user, unit: Unit) -> bool:
     """``user`` belongs to the unit's sponsoring unit (主管部门) and holds ``ledger.sponsor``."""
-    return (permissions.is_unit_user(user) and unit.parent_id is not None and unit.parent_id == user.unit_id
-            and has_permission(user, SPONSOR))
+    return unit.parent_id is not None and is_sponsor(user) and unit.parent_id == user.unit_id
 
 
 def _staff_case_ids(user) -> Select:
@@ -194,7 +198,7 @@ def ledger_rows(findings: Iterable[Finding], today: date | None = None) -> list[
 
 def sponsored_units_query(user) -> Select:
     """The units a sponsor reads the ledgers of (its direct sponsored institutions); ``NotFound`` otherwise."""
-    if not (permissions.is_unit_user(user) and has_permission(user, SPONSOR)):
+    if not is_sponsor(user):
         raise NotFound()
     return select(Unit).where(Unit.parent_id == user.unit_id).order_by(Unit.name, Unit.id)
 

@@ -11,7 +11,6 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.accounts.permissions import has_permission
 from portal.errors import InvalidInput, NotFound
 from portal.extensions import db
 from portal.forms import apply_errors
@@ -35,7 +34,7 @@ def _per_page() -> int:
 def ledger_index():
     """A sponsor: its sponsored institutions; a unit user otherwise: its own ledger; staff: pick a unit."""
     if permissions.is_unit_user(current_user):
-        if not has_permission(current_user, ledger.SPONSOR):
+        if not ledger.is_sponsor(current_user):
             return redirect(url_for("inspection.show_ledger", code=current_user.unit.code))
         pagination = paginate(ledger.sponsored_units_query(current_user), request.args.get("page"), None,
                               default_per_page=_per_page())
