@@ -20,3 +20,10 @@ def test_unit_workspace_links_to_its_findings_and_ledger_only(w, signed_in):
     assert f'href="/inspection/ledger/{w.bureau.code}"' in page
     for link in STAFF_LINKS:
         assert f'href="{link}"' not in page, link
+
+
+def test_staff_navigation_has_rectification_follow_up(w, signed_in):
+    page = signed_in(w.inspector).get("/inspection/reviews").get_data(as_text=True)
+    assert '<a class="nav-link active" href="/inspection/reviews" aria-current="page">整改跟踪</a>' in page
+    cases = signed_in(w.inspector).get("/inspection/cases").get_data(as_text=True)
+    assert '<a class="nav-link" href="/inspection/reviews">整改跟踪</a>' in cases
