@@ -27,3 +27,12 @@ def test_staff_navigation_has_rectification_follow_up(w, signed_in):
     assert '<a class="nav-link active" href="/inspection/reviews" aria-current="page">整改跟踪</a>' in page
     cases = signed_in(w.inspector).get("/inspection/cases").get_data(as_text=True)
     assert '<a class="nav-link" href="/inspection/reviews">整改跟踪</a>' in cases
+
+
+@pytest.mark.parametrize("url", ["/inspection/reviews", "/inspection/extensions", "/inspection/findings/overdue",
+                                 "/inspection/ledger"])
+def test_the_follow_up_pages_link_to_each_other(w, signed_in, url):
+    page = signed_in(w.inspector).get(url).get_data(as_text=True)
+    for link in ("/inspection/reviews", "/inspection/extensions", "/inspection/findings/overdue", "/inspection/ledger"):
+        assert f'href="{link}"' in page
+    assert f'<a class="nav-link active"\n        href="{url}" aria-current="page">' in page
