@@ -1,5 +1,6 @@
-"""inspection: supervision cases (督查事项), findings (问题), rectification notices (整改通知书) and
-supervision instructions (督办).
+"""inspection: supervision cases (督查事项), findings (问题), rectification notices (整改通知书),
+supervision instructions (督办) and the rectification loop (reports, evidence, review, extensions,
+working-day calendars, the problem ledger, follow-up of what is late, reminders).
 
 Imports only ``portal``'s core. ``init_app`` is called by the composition root (``portal.create_app``).
 """
