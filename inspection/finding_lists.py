@@ -30,7 +30,6 @@ from inspection.models import (
     SubmissionStatus,
 )
 
-SETTLED_STATES = rectification.SETTLED_STATES
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -50,7 +49,7 @@ def working_days_left(findings: Iterable[Finding], today: date | None = None) ->
     counted: dict[tuple[int | None, date], int] = {}
     out: dict[int, int | None] = {}
     for f in findings:
-        if f.due_on is None or not f.needs_rectification or f.rectification_status in SETTLED_STATES:
+        if f.due_on is None or not f.needs_rectification or f.rectification_status in rectification.SETTLED_STATES:
             out[f.id] = None
             continue
         key = (f.case.office_id if f.case is not None else None, f.due_on)
@@ -99,9 +98,7 @@ def _page_options(query: Select) -> Select:
 def unit_open_findings_query(user, today: date | None = None) -> Select:
     """The unit user's findings still to rectify (not accepted or waived): overdue first, then by deadline."""
     today = today or beijing_today()
-    query = permissions.findings_query(user).where(
-        Finding.needs_rectification.is_(True), Finding.rectification_status.not_in(SETTLED_STATES),
-    )
+    query = permissions.findings_query(user).where(rectification.open_clause())
     return _page_options(query).order_by(
         sql_case((rectification.overdue_clause(today), 0), else_=1), Finding.due_on, Finding.case_id, Finding.seq,
     )
@@ -189,12 +186,7 @@ def _date(raw: str, key: str, errors: dict) -> date | None:
 def filtered_findings(user, filters: FindingFilters, today: date | None = None) -> Select:
     """The findings ``user`` reads, narrowed by ``filters``: earliest deadline first (none last), then id."""
     today = today or beijing_today()
-    query = permissions.findings_query(user)
-    if filters.overdue is True:
-        query = query.where(rectification.overdue_clause(today))
-    elif filters.overdue is False:
-        # CASE, not NOT: a finding without a deadline makes the clause NULL, and NOT NULL matches nothing
-        query = query.where(sql_case((rectification.overdue_clause(today), 1), else_=0) == 0)
+    query = permissions.findings_query(user).where(rectification.overdue_filter(filters.overdue, today))
     if filters.status:
         query = query.where(Finding.rectification_status == filters.status)
     if filters.unit_code:
@@ -213,6 +205,6 @@ def filtered_findings(user, filters: FindingFilters, today: date | None = None) 
 
 
 __all__ = [
-    "FindingFilters", "FindingRow", "SETTLED_STATES", "filtered_findings", "finding_rows", "rounds",
+    "FindingFilters", "FindingRow", "filtered_findings", "finding_rows", "rounds",
     "unit_open_findings_query", "working_days_left",
 ]

@@ -15,7 +15,7 @@ from datetime import date
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.accounts.permissions import has_permission, office_subtree_ids
@@ -25,9 +25,8 @@ from portal.registry.flags import Flag, register_flag_provider
 from portal.timeutil import beijing_today
 
 from inspection import permissions
-from inspection.finding_lists import SETTLED_STATES
 from inspection.models import Case, Finding
-from inspection.rectification import overdue_clause
+from inspection.rectification import open_clause, overdue_clause
 
 PANEL_SIZE = 10
 
@@ -94,10 +93,7 @@ def unfinished_clause(*, any_open: bool | None = None, today: date | None = None
     """SQL: the finding keeps its unit flagged (overdue; with ``any_open``, any sent finding not settled)."""
     if any_open is None:
         any_open = _any_open()
-    if any_open:
-        return and_(Finding.needs_rectification.is_(True), Finding.notice_id.is_not(None),
-                    Finding.rectification_status.not_in(SETTLED_STATES))
-    return overdue_clause(today or beijing_today())
+    return open_clause() if any_open else overdue_clause(today or beijing_today())
 
 
 def flag_counts(unit_ids: Iterable[int], *, any_open: bool | None = None, today: date | None = None) -> dict[int, int]:

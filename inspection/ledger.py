@@ -28,7 +28,7 @@ from portal.spreadsheets import saved_workbook, xlsx_cell
 from portal.timeutil import beijing_today, to_beijing
 
 from inspection import permissions, rectification
-from inspection.finding_lists import SETTLED_STATES, TRUE_WORDS, FALSE_WORDS, rounds
+from inspection.finding_lists import TRUE_WORDS, FALSE_WORDS, rounds
 from inspection.models import (
     Case,
     ExtensionRequest,
@@ -147,10 +147,7 @@ def _filtered(user, unit: Unit, filters: LedgerFilters, today: date | None) -> S
     query = findings_for(user, unit).join(Finding.case)
     if filters.status:
         query = query.where(Finding.rectification_status == filters.status)
-    if filters.overdue is True:
-        query = query.where(rectification.overdue_clause(today))
-    elif filters.overdue is False:
-        query = query.where(sql_case((rectification.overdue_clause(today), 1), else_=0) == 0)
+    query = query.where(rectification.overdue_filter(filters.overdue, today))
     if filters.year:
         query = query.where(Case.number_year == filters.year)
     return query
@@ -219,8 +216,7 @@ def unit_counts(user, unit_ids: list[int], today: date | None = None) -> dict[in
         return counts
     query = (select(Finding.responsible_unit_id, func.count(Finding.id),
                     func.sum(sql_case((rectification.overdue_clause(today or beijing_today()), 1), else_=0)))
-             .where(Finding.responsible_unit_id.in_(unit_ids), Finding.notice_id.is_not(None),
-                    Finding.needs_rectification.is_(True), Finding.rectification_status.not_in(SETTLED_STATES))
+             .where(Finding.responsible_unit_id.in_(unit_ids), rectification.open_clause())
              .group_by(Finding.responsible_unit_id))
     if permissions.is_staff(user):
         query = query.where(Finding.case_id.in_(_staff_case_ids(user)))

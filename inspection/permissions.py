@@ -101,6 +101,11 @@ def get_finding_or_404(user: User, finding_id: int, *, for_write: bool = False) 
     return finding
 
 
+def is_responsible_unit_user(user: User | None, finding: Finding) -> bool:
+    """Is ``user`` a user of the unit responsible for ``finding`` (who reports on it and asks for time)?"""
+    return user is not None and is_unit_user(user) and user.unit_id == finding.responsible_unit_id
+
+
 def may_open_cases(user: User | None) -> bool:
     """May ``user`` register cases (for its own office)? Staff holding cases.manage."""
     return user is not None and is_staff(user) and has_permission(user, MANAGE)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, or_, select, true
 
 from portal.timeutil import beijing_today
 
@@ -55,6 +55,22 @@ def allows(name: str, finding: Finding) -> bool:
     service's check: a permission, or for ``UNIT`` the users of the finding's responsible unit.)"""
     return bool(finding.needs_rectification and finding.rectification_status
                 and R(finding.rectification_status) in move(name).sources)
+
+
+def open_clause():
+    """SQL: the finding was sent to its unit and still has to be rectified (not accepted, not waived)."""
+    return and_(Finding.needs_rectification.is_(True), Finding.notice_id.is_not(None),
+                Finding.rectification_status.not_in(SETTLED_STATES))
+
+
+def overdue_filter(overdue: bool | None, today: date | None = None):
+    """SQL for a list's 是否逾期 filter: overdue ones (True), the others (False), or no condition (None)."""
+    if overdue is None:
+        return true()
+    if overdue:
+        return overdue_clause(today)
+    # CASE, not NOT: a finding without a deadline makes the clause NULL, and NOT NULL matches nothing
+    return case((overdue_clause(today), 1), else_=0) == 0
 
 
 def late_submission_waiting():

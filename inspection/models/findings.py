@@ -109,6 +109,11 @@ class Finding(db.Model):
         return RectificationStatus(self.rectification_status) if self.rectification_status else None
 
     @property
+    def rectification_label(self) -> str:
+        """The rectification state in words for messages (无需整改 when the finding needs none)."""
+        return self.rectification_enum.raw_label if self.rectification_enum else "无需整改"
+
+    @property
     def is_waiver_requested(self) -> bool:
         return self.waiver_requested_at is not None and self.rectification_status != RectificationStatus.WAIVED.value
 

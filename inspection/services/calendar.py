@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import has_request_context, url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -260,8 +259,7 @@ def recompute_query(*, office_ids=None, provisional: bool = False, touching: tup
     today = today or beijing_today()
     query = select(Finding).join(Case, Case.id == Finding.case_id).where(
         Finding.due_counted_from_on.is_not(None), Finding.due_working_days.is_not(None),
-        Finding.needs_rectification.is_(True), Finding.notice_id.is_not(None),
-        Finding.rectification_status.not_in(rectification.SETTLED_STATES), Finding.due_on >= today,
+        rectification.open_clause(), Finding.due_on >= today,
     )
     if office_ids is not None:
         query = query.where(Case.office_id.in_(office_ids))
@@ -325,9 +323,8 @@ def _recount(actor, finding: Finding, summary: RecomputeSummary, people: dict, r
     unit_id = finding.responsible_unit_id
     if unit_id not in people:
         people[unit_id] = timeline.unit_users(unit_id)
-    link = url_for("inspection.show_finding", finding_id=finding.id) if has_request_context() else None
     timeline.tell(people[unit_id], actor, "deadline",
-                  f"{case.number} 问题{finding.seq}的整改期限调整为 {after:%Y-%m-%d}", link)
+                  f"{case.number} 问题{finding.seq}的整改期限调整为 {after:%Y-%m-%d}", timeline.finding_link(finding))
 
 
 def open_provisional_count(office: Office | None) -> int:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
-from flask import has_request_context, url_for
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,7 +39,6 @@ from inspection.services.findings import allowed
 
 TEXT_MAX = 2000
 MAX_EXTENSION_DAYS = 366  # a request (or grant) further than a year past the current deadline is refused
-REQUEST_STATES = (R.PENDING.value, R.RETURNED.value)
 
 
 class AlreadyDecided(ServiceError):
@@ -56,32 +54,25 @@ class AlreadyDecided(ServiceError):
             super().__init__(f"该延期申请已于此前审批（{request.status_enum.raw_label}），不能再次审批。")
 
 
-def _finding_link(finding: Finding) -> str | None:
-    return url_for("inspection.show_finding", finding_id=finding.id) if has_request_context() else None
-
 
 def _has_pending(finding: Finding) -> bool:
     return bool(db.session.scalar(select(exists().where(
         ExtensionRequest.finding_id == finding.id, ExtensionRequest.status == ExtensionStatus.PENDING.value))))
 
 
-def _is_own_unit(actor, finding: Finding) -> bool:
-    return actor is not None and permissions.is_unit_user(actor) and actor.unit_id == finding.responsible_unit_id
-
-
 # ---------------------------------------------------------------- the checks
 
 def check_request(actor, finding: Finding) -> None:
     """May ``actor`` ask for an extension of ``finding`` now? Raises the refusal otherwise."""
-    if not _is_own_unit(actor, finding):
+    if not permissions.is_responsible_unit_user(actor, finding):
         raise PermissionDenied("延期申请须由责任单位提出。")
     if finding.notice_id is None or not finding.needs_rectification or finding.due_on is None:
         raise InvalidInput({"_": f"问题{finding.seq}没有整改期限，无需申请延期。"})
     require_open(finding.case)
-    if finding.rectification_status not in REQUEST_STATES:
+    if finding.rectification_status not in rectification.OPEN_STATES:
         if finding.rectification_status == R.SUBMITTED.value:
             raise InvalidInput({"_": f"问题{finding.seq}的整改报告正在等待审核，审核期间不能申请延期。"})
-        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        label = finding.rectification_label
         raise InvalidInput({"_": f"问题{finding.seq}当前为“{label}”，不能申请延期。"})
     if _has_pending(finding):
         raise InvalidInput({"_": f"问题{finding.seq}已有待审批的延期申请，请等待审批结果后再申请。"})
@@ -99,9 +90,9 @@ def check_decide(actor, request: ExtensionRequest) -> None:
         raise AlreadyDecided(request)
     require_open(case)
     if finding.rectification_status in rectification.SETTLED_STATES or not finding.needs_rectification:
-        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        label = finding.rectification_label
         raise InvalidInput({"_": f"问题{finding.seq}已“{label}”，延期申请不再审批。"})
-    if finding.rectification_status not in REQUEST_STATES:
+    if finding.rectification_status not in rectification.OPEN_STATES:
         # a report waits for review: its timeliness was fixed when it was submitted (see rectification.py)
         raise InvalidInput({"_": f"问题{finding.seq}的整改报告已提交，正在审核，延期申请不再审批。"})
 
@@ -152,7 +143,7 @@ def request_extension(actor, finding: Finding, data: dict) -> ExtensionRequest:
                  "requested_due_on": requested.isoformat(), "reason": reason},
     )
     timeline.tell(timeline.case_people(case), actor, "extension", f"督查事项 {case.number} 有延期申请待审批",
-                  _finding_link(finding))
+                  timeline.finding_link(finding))
     return request
 
 
@@ -210,7 +201,7 @@ def decide_extension(actor, request: ExtensionRequest, *, approve: bool, due_on=
                         finding=finding, audit_type="extension", audit_id=request.id, details=details)
         subject = f"督查事项 {case.number} 的延期申请未获同意"
     timeline.tell(timeline.unit_users(finding.responsible_unit_id), actor, "extension", subject,
-                  _finding_link(finding))
+                  timeline.finding_link(finding))
     return request
 
 
@@ -261,7 +252,7 @@ def pending_query(actor):
     return (
         select(ExtensionRequest).join(Finding, Finding.id == ExtensionRequest.finding_id)
         .where(ExtensionRequest.status == ExtensionStatus.PENDING.value, Finding.case_id.in_(writable),
-               Finding.rectification_status.not_in(rectification.SETTLED_STATES))
+               rectification.open_clause())
         .options(joinedload(ExtensionRequest.finding).joinedload(Finding.case),
                  joinedload(ExtensionRequest.finding).joinedload(Finding.responsible_unit),
                  joinedload(ExtensionRequest.requested_by))
@@ -307,7 +298,7 @@ def _refusal(check, *args) -> str | None:
 def panel(actor, finding):
     """What the finding page shows of extension requests (history, forms); None when nothing to show."""
     rows = history(finding)
-    is_unit = _is_own_unit(actor, finding)
+    is_unit = permissions.is_responsible_unit_user(actor, finding)
     if not rows and not (finding.needs_rectification and finding.notice_id is not None):
         return None
     pending = next((r for r in rows if r.status == ExtensionStatus.PENDING.value), None)

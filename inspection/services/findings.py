@@ -110,7 +110,7 @@ def check_request_waiver(actor, finding: Finding) -> None:
         raise PermissionDenied()
     require_open(finding.case)
     if finding.rectification_status not in rectification.OPEN_STATES:
-        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        label = finding.rectification_label
         raise InvalidInput({"_": f"问题{finding.seq}当前为“{label}”，不能申请免于整改。"})
     if finding.is_waiver_requested:
         raise InvalidInput({"_": f"问题{finding.seq}已有待审批的免于整改申请。"})

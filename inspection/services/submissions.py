@@ -15,7 +15,7 @@ Each action has one ``check_*`` function that raises the refusal the action woul
 """
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.audit import services as audit
@@ -49,9 +49,6 @@ class AlreadyDecided(ServiceError):
     code = "conflict"
 
 
-def finding_link(finding: Finding) -> str | None:
-    return url_for("inspection.show_finding", finding_id=finding.id) if has_request_context() else None
-
 
 def _what(finding: Finding) -> str:
     return f"问题{finding.seq}"
@@ -82,7 +79,7 @@ def get_submission_or_404(actor, submission_id) -> RectificationSubmission:
 def _require_unit_of(actor, finding: Finding) -> None:
     if actor is None or not permissions.is_unit_user(actor):
         raise PermissionDenied("整改报告由责任单位填报和提交，编办工作人员不能代为办理。")
-    if actor.unit_id != finding.responsible_unit_id or finding.notice_id is None:
+    if not permissions.is_responsible_unit_user(actor, finding) or finding.notice_id is None:
         raise NotFound()
 
 
@@ -93,7 +90,7 @@ def check_draft(actor, finding: Finding) -> None:
     if not rectification.allows("submit", finding):
         if finding.rectification_status == R.SUBMITTED.value:
             raise InvalidInput({"_": f"{_what(finding)}的整改报告已提交，正在等待编办审核，审核前不能再修改或提交。"})
-        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        label = finding.rectification_label
         raise InvalidInput({"_": f"{_what(finding)}当前为“{label}”，不需要再填报整改报告。"})
 
 
@@ -133,7 +130,7 @@ def check_review(actor, submission: RectificationSubmission) -> None:
             f"（{submission.status_enum.raw_label}），不能重复审核。")
     require_open(case)
     if not rectification.allows("return", finding):  # accepting or returning: only a finding under review
-        label = finding.rectification_enum.raw_label if finding.rectification_enum else "无需整改"
+        label = finding.rectification_label
         raise InvalidInput({"_": f"{_what(finding)}当前为“{label}”，不能审核整改报告。"})
 
 
@@ -269,7 +266,7 @@ def submit(actor, finding: Finding, data: dict | None = None, uploads=(), versio
                  "submitted_on": draft.submitted_on.isoformat()},
     )
     timeline.tell(timeline.case_people(case), actor, "case", f"督查事项 {case.number} 有整改报告待审核",
-                  finding_link(finding))
+                  timeline.finding_link(finding))
     return draft
 
 
@@ -327,5 +324,5 @@ def review(actor, submission: RectificationSubmission, decision, comment=None, v
                     changes={"rectification_status": [source, move.target.value]},
                     details={**details, **({"comment": text} if text else {})})
     timeline.tell(timeline.unit_users(finding.responsible_unit_id), actor, "rectification",
-                  f"督查事项 {case.number} 有新的整改事项动态", finding_link(finding))
+                  f"督查事项 {case.number} 有新的整改事项动态", timeline.finding_link(finding))
     return submission

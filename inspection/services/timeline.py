@@ -41,6 +41,10 @@ def case_link(case: Case) -> str | None:
     return url_for("inspection.show_case", case_id=case.id) if has_request_context() else None
 
 
+def finding_link(finding) -> str | None:
+    return url_for("inspection.show_finding", finding_id=finding.id) if has_request_context() else None
+
+
 def case_people(case: Case) -> list[User]:
     """The lead inspector and the team."""
     people = {m.user_id: m.user for m in case.members}
