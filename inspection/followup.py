@@ -65,7 +65,12 @@ class OverduePanel:
     today: date | None = None
 
     def days_overdue(self, finding: Finding) -> int:
-        return ((self.today or beijing_today()) - finding.due_on).days
+        return days_overdue(finding, self.today)
+
+
+def days_overdue(finding: Finding, today: date | None = None) -> int:
+    """Calendar days since the deadline passed (the lists' 已逾期（天）)."""
+    return ((today or beijing_today()) - finding.due_on).days
 
 
 def overdue_panel(user, limit: int = PANEL_SIZE) -> OverduePanel | None:
@@ -141,6 +146,6 @@ def register(app: Flask) -> None:
 
 
 __all__ = [
-    "OverduePanel", "flag_counts", "flag_provider", "flagged_units", "overdue_count", "overdue_findings_query",
+    "OverduePanel", "days_overdue", "flag_counts", "flag_provider", "flagged_units", "overdue_count", "overdue_findings_query",
     "overdue_panel", "register", "unfinished_clause", "unit_overdue_count",
 ]

@@ -159,4 +159,5 @@ def list_overdue_findings():
                           request.args.get("page"), None, default_per_page=_per_page())
     today = beijing_today()
     return render_template("inspection/lists/list_overdue_findings.html", form=form, pagination=pagination,
-                           days={f.id: (today - f.due_on).days for f in pagination.items})
+                           days={f.id: followup.days_overdue(f, today) for f in pagination.items},
+                           read_only={f.id for f in pagination.items if not permissions.may_write(current_user, f.case)})
