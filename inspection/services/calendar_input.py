@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from portal.errors import InvalidInput
 from portal.files.sniff import sniff
+from portal.registry.importer.reading import decode_text, xlsx_records
+from portal.registry.importer.results import ImportFileError
 
 NAME_MAX = 50
 MAX_LINES = 400  # a year has 366 days; a schedule lists a few dozen
@@ -150,39 +150,18 @@ def _file_rows(upload, field: str) -> list[tuple[int, list]]:
         raise InvalidInput({field: f"“{filename}”不是文本文件：请上传 CSV 或 Excel 工作簿（.xlsx）。"})
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InvalidInput({field: "不支持旧版 Excel（.xls）：请另存为 .xlsx 或 CSV 后再上传。"})
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput({field: f"“{filename}”不是文本文件（CSV 应为 UTF-8 或 GBK 编码）或 Excel 工作簿（.xlsx）。"})
+    try:
+        text = decode_text(data)
+    except ImportFileError as exc:
+        raise InvalidInput({field: exc.message}) from None
     if "\x00" in text:
         raise InvalidInput({field: f"“{filename}”不是文本文件：请上传 CSV 或 Excel 工作簿（.xlsx）。"})
     return [(number, _SPLIT.split(line)) for number, line in enumerate(text.splitlines(), start=1)]
 
 
 def _xlsx_rows(data: bytes, filename: str, field: str) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    bad = InvalidInput({field: f"“{filename}”不是有效的 Excel 工作簿（.xlsx）。"})
-    rows: list[tuple[int, list]] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a broken archive
-            raise bad from exc
-        try:
-            if not workbook.worksheets:
-                raise bad
-            for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-                rows.append((number, list(values)))
-                if number > MAX_LINES + 50:
-                    break
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-            raise bad from exc
-        finally:
-            workbook.close()
-    return rows
+    """The first worksheet's rows (the register importer's reader: bounded, warnings kept inside)."""
+    try:
+        return xlsx_records(data, filename, MAX_LINES + 50)
+    except ImportFileError as exc:
+        raise InvalidInput({field: exc.message}) from None

@@ -83,7 +83,8 @@ def _file_kind(data: bytes, filename: str) -> str:
     raise ImportFileError(f"不支持的文件类型“{extension}”：请使用 CSV（.csv）或 Excel 工作簿（.xlsx）。")
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """A CSV's text: UTF-8 (with or without BOM) or GB18030/GBK, as Chinese Excel saves it."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -102,7 +103,7 @@ class _Malformed(NamedTuple):
 def _csv_records(data: bytes) -> Iterator[tuple[int, list | _Malformed]]:
     """(row number, values) per record; a record that breaks the CSV rules ends the file with a
     ``_Malformed`` entry (the reader cannot resynchronise after an unbalanced quote)."""
-    reader = csv.reader(io.StringIO(_decode(data), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(decode_text(data), newline=""), strict=True)
     number = 0
     while True:
         try:
@@ -125,7 +126,7 @@ def _csv_error_text(exc: csv.Error) -> str:
     return known.get(text, text)
 
 
-def _xlsx_records(data: bytes, filename: str, max_rows: int) -> list[tuple[int, list]]:
+def xlsx_records(data: bytes, filename: str, max_rows: int) -> list[tuple[int, list]]:
     """The first worksheet's rows, read eagerly (openpyxl's warnings stay inside) and only as far as
     one row past the limit, so a huge sheet is refused without reading all of it."""
     from openpyxl import load_workbook
@@ -225,7 +226,7 @@ def parse_file(
         filename = Path(source).name if not isinstance(source, (bytes, bytearray)) else "upload.csv"
     data = _read_source(source, max_bytes)
     kind = _file_kind(data, filename)
-    records = iter(_xlsx_records(data, filename, max_rows) if kind == "xlsx" else _csv_records(data))
+    records = iter(xlsx_records(data, filename, max_rows) if kind == "xlsx" else _csv_records(data))
 
     parsed = ParsedFile(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), columns=[], rows=[])
     keys: list[str | None] | None = None
