@@ -17,6 +17,9 @@ from portal.enums import N_
 
 log = logging.getLogger(__name__)
 
+# a page form whose CSRF token was missing or stale (the error page and the forms that show it in place)
+CSRF_PAGE_MESSAGE = N_("页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+
 
 class ServiceError(Exception):
     status = 400
@@ -119,7 +122,7 @@ def handle_http_exception(error: HTTPException):
     if isinstance(error, CSRFError):
         message = (
             _("缺少有效的 CSRF 令牌：使用登录会话调用 API 时须带 X-CSRFToken 请求头，或改用 Authorization: Bearer 令牌。")
-            if wants_json() else _("页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+            if wants_json() else _(CSRF_PAGE_MESSAGE)
         )
     if status == 400 and wants_json() and message is None:
         message = _("请求格式不正确（需要 JSON 对象）。")

@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.errors import InvalidInput, PermissionDenied
+from portal.errors import CSRF_PAGE_MESSAGE, InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.forms import apply_errors
 
@@ -25,7 +25,6 @@ from inspection.services import cases as case_services
 from inspection.services import findings as finding_services
 from inspection.views import bp
 
-CSRF_MESSAGE = "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"
 
 
 @dataclass
@@ -58,7 +57,7 @@ def _act(case, key: str, form, action, done_message: str, anchor: str = ""):
     """POST of a case-page form: one service call, commit, flash and back to the case page; a refusal
     re-renders the case page with the message beside the form (422 invalid, 403 not allowed)."""
     if not form.validate_on_submit():
-        messages = [CSRF_MESSAGE] if "csrf_token" in form.errors else \
+        messages = [_(CSRF_PAGE_MESSAGE)] if "csrf_token" in form.errors else \
             [m for errors in form.errors.values() for m in errors]
         return _case_page(case, Failed(key, form, messages), 400)
     try:

@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.errors import InvalidInput, NotFound, PermissionDenied
+from portal.errors import CSRF_PAGE_MESSAGE, InvalidInput, NotFound, PermissionDenied
 from portal.extensions import db
 from portal.forms import apply_errors
 from portal.registry.queries import paginate
@@ -21,7 +21,6 @@ from inspection.forms.extensions import ExtensionDecisionForm, ExtensionRequestF
 from inspection.services import extensions as service
 from inspection.views import bp
 
-CSRF_MESSAGE = "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"
 
 
 def _finding_page(finding):
@@ -31,7 +30,7 @@ def _finding_page(finding):
 def _form_failed(form) -> None:
     """A form that did not validate (only the CSRF token can fail: the service checks the values)."""
     if "csrf_token" in form.errors:
-        form.form_errors.append(_(CSRF_MESSAGE))
+        form.form_errors.append(_(CSRF_PAGE_MESSAGE))
 
 
 def _blocked(check, *args) -> str | None:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.errors import InvalidInput, NotFound
+from portal.errors import CSRF_PAGE_MESSAGE, InvalidInput, NotFound
 from portal.extensions import db
 from portal.files import send_stored
 from portal.forms import apply_errors
@@ -25,14 +25,13 @@ from inspection.services import extensions as extension_services
 from inspection.services import submissions as service
 from inspection.views import bp
 
-CSRF_MESSAGE = "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"
 
 
 def _messages(form, exc: InvalidInput | None = None) -> list[str]:
     if exc is not None:
         return [m for k, m in exc.fields.items() if k not in ("measures", "result", "comment")]
     if "csrf_token" in form.errors:
-        return [CSRF_MESSAGE]
+        return [_(CSRF_PAGE_MESSAGE)]
     return [m for errors in form.errors.values() for m in errors]
 
 
