@@ -20,7 +20,7 @@ from portal.registry.queries import paginate
 from portal.timeutil import beijing_today
 
 from inspection import finding_lists, permissions, rectification
-from inspection.models import Case, Finding, RectificationSubmission, SubmissionStatus as S
+from inspection.models import Case, Finding, RectificationStatus, RectificationSubmission, SubmissionStatus as S
 from inspection.services import evidence, submissions
 from inspection.services.findings import allowed
 
@@ -45,7 +45,7 @@ class FindingPage:
 
     @property
     def is_accepted(self) -> bool:
-        return self.finding.rectification_status == "accepted"
+        return self.finding.rectification_status == RectificationStatus.ACCEPTED.value
 
     @staticmethod
     def size_text(size: int) -> str:
@@ -68,7 +68,7 @@ def load_finding(user, finding_id: int) -> Finding:
 
 def build(user, finding: Finding) -> FindingPage:
     staff = permissions.is_staff(user)
-    rounds = [s for s in finding.submissions if s.status != S.DRAFT.value]  # the draft is shown apart (unit only)
+    rounds = finding_lists.rounds(finding)  # submitted rounds; the draft is shown apart (unit only)
     draft = submissions.draft_for(user, finding) if allowed(submissions.check_draft, user, finding) else None
     waiting = rectification.waiting_submission(finding)
     today = beijing_today()
@@ -87,7 +87,7 @@ def certificate_finding(user, finding_id: int) -> tuple[Finding, RectificationSu
     """An accepted finding in ``user``'s scope and the report accepted with it (None when it was accepted
     without one); ``NotFound`` when there is no certificate."""
     finding = load_finding(user, finding_id)
-    if finding.rectification_status != "accepted":
+    if finding.rectification_status != RectificationStatus.ACCEPTED.value:
         raise NotFound("该问题尚未验收销号，还没有整改验收确认书。")
     accepted = next((s for s in finding.submissions if s.status == S.ACCEPTED.value), None)
     return finding, accepted
